@@ -5,8 +5,9 @@
 //! - **Shapes and configs are checked eagerly and panic** with a message that
 //!   names the function, the argument, the expected and the actual shape
 //!   (`# Panics` sections say which). A wrong shape is a bug in the calling
-//!   code, like an index out of bounds; every such check has a `try_` or
-//!   `validate` twin where input comes from outside the program.
+//!   code, like an index out of bounds. Configs, which often come from files,
+//!   also have `validate() -> Result`, so a program can report a bad one
+//!   before `init` would panic on it.
 //! - **Anything read from outside the program returns [`Result`]**: weight
 //!   files ([`crate::interop`]), configs checked with `validate()` before
 //!   `init`, and device names ([`crate::device`]).

@@ -229,6 +229,14 @@ impl MultiHeadAttentionConfig {
             [None, None, None]
         };
         let output = file.linear(&name("out_proj."), e, e, device)?;
+        if output.bias.is_some() != self.bias {
+            return Err(file.error(format!(
+                "the config sets bias={}, but `{}` is {}",
+                self.bias,
+                name("out_proj.bias"),
+                if self.bias { "absent" } else { "present" }
+            )));
+        }
         let d_head = e / self.n_heads;
         let dropout: Dropout = DropoutConfig::new(self.dropout).init();
         Ok(MultiHeadAttention {

@@ -59,7 +59,7 @@
 //!
 //! // 1. Encoder-decoder dot: w = softmax(H^T s), c = H w.
 //! let unit = AttentionUnitConfig::new(ScoreConfig::dot()).init(&device);
-//! let out = unit.forward(AttentionInput::cross(s.clone(), h.clone()));
+//! let out = unit.forward(AttentionInput::cross_attention(s.clone(), h.clone()));
 //! assert_eq!(out.weights.dims(), [batch, tgt_len, src_len]);
 //!
 //! // 2. Encoder-decoder QKV: learned W_Q on s, W_K and W_V on H.
@@ -82,7 +82,7 @@
 //!     .init(&device);
 //! let embedded = Tensor::<3>::ones([batch, 1, d_embed], &device);
 //! let query = Tensor::cat(vec![embedded, s.clone().narrow(1, 0, 1)], 2);
-//! let out = fc.forward(AttentionInput::cross(query, h));
+//! let out = fc.forward(AttentionInput::cross_attention(query, h));
 //! assert_eq!(out.context.dims(), [batch, 1, d]);
 //! ```
 //!

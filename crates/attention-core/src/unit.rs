@@ -106,7 +106,7 @@ impl AttentionInput {
 
     /// Queries against source states that serve as both keys and values, the
     /// article's `c = H w`.
-    pub fn cross(query: Tensor<3>, states: Tensor<3>) -> Self {
+    pub fn cross_attention(query: Tensor<3>, states: Tensor<3>) -> Self {
         Self::new(query, states.clone(), states)
     }
 
@@ -158,7 +158,7 @@ impl AttentionUnit {
     /// let unit = AttentionUnitConfig::new(ScoreConfig::dot()).init(&device);
     /// let query = Tensor::<3>::from_floats([[[1.0, 0.0]]], &device);
     /// let states = Tensor::<3>::from_floats([[[1.0, 0.0], [0.0, 1.0]]], &device);
-    /// let out = unit.forward(AttentionInput::cross(query, states));
+    /// let out = unit.forward(AttentionInput::cross_attention(query, states));
     /// // w = softmax([1, 0]) = [0.731, 0.269]; c = H w
     /// let w = out.weights.into_data().to_vec::<f32>().unwrap();
     /// assert!((w[0] - 0.7310586).abs() < 1e-6 && (w[1] - 0.2689414).abs() < 1e-6);

@@ -1,7 +1,8 @@
 //! The fully connected scorer of the PyTorch translation tutorial's
 //! `AttnDecoderRNN`, Luong et al. 2015's "location" score: the weights come
-//! from the query alone, `e_t = W_a q_t`, one output per source position up to
-//! a fixed `max_len`.
+//! from the query alone, `e_t = W_a q_t + b`, one output per source position
+//! up to a fixed `max_len`. Like the tutorial's `nn.Linear`, the layer always
+//! has a bias.
 //!
 //! In the tutorial the query is the concatenation of the decoder input's
 //! embedding and the decoder's hidden state; the layer is its `attn`. The keys

@@ -6,7 +6,7 @@
 //! | [`GeneralScore`] | `q_i^T W_a k_j` | Luong 2015 "general" |
 //! | [`ConcatScore`] | `v_a^T tanh(W_a [q_i; k_j])` | Luong 2015 "concat" |
 //! | [`AdditiveScore`] | `v_a^T tanh(W_a q_i + U_a k_j)` | Bahdanau 2014 |
-//! | [`LocationScore`] | `(W_a q_i)_j` | Luong 2015 "location"; the PyTorch tutorial's FC attention |
+//! | [`LocationScore`] | `(W_a q_i + b)_j` | Luong 2015 "location"; the PyTorch tutorial's FC attention |
 //!
 //! [`Score`] and [`ScoreConfig`] hold any one of them, for models whose
 //! attention is chosen by configuration. See `docs/attention.md#scores`.

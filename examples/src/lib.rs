@@ -1,0 +1,5 @@
+//! Code shared by the examples, kept in a library so that the tests can run it.
+
+#![warn(missing_docs)]
+
+pub mod variants;
