@@ -66,8 +66,7 @@ impl TorchFile {
 
     /// Whether the file holds a tensor of that name.
     pub fn contains(&self, name: &str) -> bool {
-        self.tensors()
-            .is_ok_and(|tensors| tensors.names().iter().any(|n| *n == name))
+        self.tensors().is_ok_and(|tensors| tensors.names().contains(&name))
     }
 
     /// The tensor `name` as `f32`, checked against `shape`.
@@ -205,7 +204,7 @@ impl MultiHeadAttentionConfig {
                     name("in_proj_weight")
                 )));
             }
-            [0, 1, 2].map(|i| packed.clone().slice([i * e..(i + 1) * e, 0..e]))
+            [0, 1, 2].map(|i| packed.clone().narrow(0, i * e, e))
         } else {
             [
                 file.tensor(&name("q_proj_weight"), [e, e], device)?,
@@ -224,7 +223,7 @@ impl MultiHeadAttentionConfig {
         }
         let [bq, bk, bv] = if has_bias {
             let packed = file.tensor(&name("in_proj_bias"), [3 * e], device)?;
-            [0, 1, 2].map(|i| Some(packed.clone().slice([i * e..(i + 1) * e])))
+            [0, 1, 2].map(|i| Some(packed.clone().narrow(0, i * e, e)))
         } else {
             [None, None, None]
         };

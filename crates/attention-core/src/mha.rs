@@ -82,14 +82,14 @@ impl MultiHeadAttentionConfig {
         if self.d_model == 0 {
             return error("d_model", "must be at least 1, got 0".into());
         }
-        if self.d_model % self.n_heads != 0 {
+        if !self.d_model.is_multiple_of(self.n_heads) {
             return error(
                 "d_model",
                 format!("d_model={} is not divisible by n_heads={}", self.d_model, self.n_heads),
             );
         }
         if let Some(n_kv_heads) = self.n_kv_heads
-            && (n_kv_heads == 0 || self.n_heads % n_kv_heads != 0)
+            && (n_kv_heads == 0 || !self.n_heads.is_multiple_of(n_kv_heads))
         {
             return error(
                 "n_kv_heads",

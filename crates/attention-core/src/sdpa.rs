@@ -48,7 +48,7 @@ fn check(
     );
     let [_, n_kv_heads, src_len, _] = key.dims();
     assert!(
-        n_kv_heads > 0 && n_heads % n_kv_heads == 0,
+        n_kv_heads > 0 && n_heads.is_multiple_of(n_kv_heads),
         "{context}: `key` has {n_kv_heads} heads, which must divide the query's n_heads={n_heads}"
     );
     assert_shape(
