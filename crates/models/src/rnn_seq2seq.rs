@@ -1,0 +1,715 @@
+//! The article's translator: an RNN encoder-decoder with attention.
+//!
+//! ```text
+//! source tokens ─ embedding ─ GRU/LSTM (→ and ← if bidirectional) ─ H = [h_1 .. h_S]
+//!                                 (optional self-attention over H: H + Attend(H, H))
+//! for each output position i:
+//!   Bahdanau:  c_i = Attend(s_{i-1}, H);  s_i = RNN([y_{i-1}; c_i], s_{i-1});  p_i = softmax(W_o s_i)
+//!   Luong:     s_i = RNN([y_{i-1}; h~_{i-1}], s_{i-1});  c_i = Attend(s_i, H)
+//!              h~_i = tanh(W_c [c_i; s_i]);  p_i = softmax(W_o h~_i)      (h~ fed back: input feeding)
+//!   QKV:       as Luong, with multi-head attention's learned projections
+//!   FC:        w_i = softmax(W_a [y_{i-1}; s_{i-1}])[..S];  c_i = H w_i    (the PyTorch tutorial)
+//!              s_i = RNN(relu(W_comb [y_{i-1}; c_i]), s_{i-1});  p_i = softmax(W_o s_i)
+//! ```
+//!
+//! The decoder is the article's "2-layer decoder": one recurrent layer, then
+//! a linear layer (`generator`) to the target vocabulary. Source padding is
+//! masked in every attention, and the loss ignores target padding. See
+//! `docs/models.md`.
+
+use attention_core::{
+    AdditiveScoreConfig, AttentionInput, AttentionUnit, AttentionUnitConfig, ConcatScoreConfig, GeneralScoreConfig,
+    LocationScoreConfig, Mask, MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Normalizer, Score, ScoreConfig,
+};
+use burn::module::{Module, Param};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use burn::tensor::{Bool, Distribution, Int};
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+use crate::decoding::{self, BeamConfig, Special, StepDecoder, Translation};
+use crate::recurrent::{CellKind, Recurrent, RnnState, reverse_within_lengths};
+
+/// Whether the encoder reads the source in one or both directions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    /// Left to right.
+    Forward,
+    /// Left to right and right to left, states concatenated (Bahdanau 2014).
+    Bidirectional,
+}
+
+/// Luong's score functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LuongScore {
+    /// `s^T h`: needs the decoder and encoder states to have one width.
+    Dot,
+    /// `s^T W_a h`.
+    General,
+    /// `v^T tanh(W_a [s; h])`.
+    Concat,
+}
+
+/// Whether Luong's attentional state `h~_{i-1}` is fed into the next step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputFeeding {
+    /// `RNN([y_{i-1}; h~_{i-1}], s_{i-1})` (Luong 2015, section 3.3).
+    On,
+    /// `RNN(y_{i-1}, s_{i-1})`.
+    Off,
+}
+
+/// The decoder's attention: which state queries, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DecoderAttention {
+    /// Bahdanau et al. 2014: the previous state queries with the additive
+    /// score; the context joins the recurrent input.
+    Bahdanau,
+    /// Luong et al. 2015: the current state queries; the output comes from
+    /// the attentional state `tanh(W_c [c; s])`.
+    Luong {
+        /// The score.
+        score: LuongScore,
+        /// Input feeding.
+        input_feeding: InputFeeding,
+    },
+    /// The article's encoder-decoder QKV layout: as Luong, with multi-head
+    /// attention's learned query, key and value projections.
+    Qkv {
+        /// Number of heads; must divide `d_hidden`.
+        n_heads: usize,
+    },
+    /// The PyTorch tutorial's `AttnDecoderRNN`: a linear layer computes the
+    /// weights from the input embedding and the previous state, over
+    /// `max_len` positions.
+    Fc,
+}
+
+/// Self-attention over the encoder states, the article's encoder-only
+/// layouts, added to them: `H' = H + Attend(H, H)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EncoderSelfAttention {
+    /// No self-attention.
+    None,
+    /// `w_ij = softmax_j(h_i . h_j)`.
+    Dot,
+    /// Multi-head self-attention with learned projections.
+    Qkv {
+        /// Number of heads; must divide the encoder's output width.
+        n_heads: usize,
+    },
+}
+
+/// How often the decoder is fed the gold previous token in training.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TeacherForcing {
+    /// Always the gold token.
+    Always,
+    /// The gold token with this probability, otherwise the model's own
+    /// prediction; drawn independently for every sentence at every step,
+    /// from the device's generator (`device.seed`).
+    Ratio(f64),
+    /// Always the model's prediction (free running).
+    Never,
+}
+
+/// Configuration of [`RnnSeq2Seq`].
+#[derive(Config, Debug)]
+pub struct RnnSeq2SeqConfig {
+    /// Source vocabulary size.
+    pub src_vocab: usize,
+    /// Target vocabulary size.
+    pub tgt_vocab: usize,
+    /// Width of the word embeddings. Default: 300, as the article.
+    #[config(default = 300)]
+    pub d_embed: usize,
+    /// Width of the recurrent states. Default: 500, as the article.
+    #[config(default = 500)]
+    pub d_hidden: usize,
+    /// The recurrent cell. Default: GRU.
+    #[config(default = "CellKind::Gru")]
+    pub cell: CellKind,
+    /// Encoder direction. Default: forward.
+    #[config(default = "Direction::Forward")]
+    pub direction: Direction,
+    /// The decoder's attention. Default: Bahdanau.
+    #[config(default = "DecoderAttention::Bahdanau")]
+    pub attention: DecoderAttention,
+    /// From scores to weights. Default: softmax.
+    #[config(default = "Normalizer::SOFTMAX")]
+    pub normalizer: Normalizer,
+    /// Self-attention over the encoder states. Default: none.
+    #[config(default = "EncoderSelfAttention::None")]
+    pub encoder_self_attention: EncoderSelfAttention,
+    /// The longest source (the FC attention's width) and the longest output
+    /// decoded. Default: 100 words, as the article.
+    #[config(default = 100)]
+    pub max_len: usize,
+    /// Padding token id, in both vocabularies. Default: 0.
+    #[config(default = 0)]
+    pub pad: usize,
+    /// Start-of-sentence token id. Default: 1.
+    #[config(default = 1)]
+    pub bos: usize,
+    /// End-of-sentence token id. Default: 2.
+    #[config(default = 2)]
+    pub eos: usize,
+}
+
+impl RnnSeq2SeqConfig {
+    /// The article's sizes: 300-wide embeddings, 500-wide states, sentences
+    /// up to 100 words, a 10k-word target vocabulary.
+    pub fn article() -> Self {
+        Self::new(10_000, 10_000)
+    }
+
+    /// Width of the encoder states `H`.
+    pub fn d_encoder(&self) -> usize {
+        match self.direction {
+            Direction::Forward => self.d_hidden,
+            Direction::Bidirectional => 2 * self.d_hidden,
+        }
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// A size is zero, a special token is outside a vocabulary, a head count
+    /// does not divide its width, or Luong's dot score is asked of states of
+    /// different widths.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let error = |field: &'static str, reason: String| {
+            Err(ModelError::Config {
+                config: "RnnSeq2SeqConfig",
+                field,
+                reason,
+            })
+        };
+        for (field, value) in [
+            ("src_vocab", self.src_vocab),
+            ("tgt_vocab", self.tgt_vocab),
+            ("d_embed", self.d_embed),
+            ("d_hidden", self.d_hidden),
+            ("max_len", self.max_len),
+        ] {
+            if value == 0 {
+                return error(field, "must be at least 1, got 0".into());
+            }
+        }
+        for (field, id) in [("pad", self.pad), ("bos", self.bos), ("eos", self.eos)] {
+            if id >= self.src_vocab.min(self.tgt_vocab) {
+                return error(
+                    field,
+                    format!(
+                        "token id {id} is outside the vocabularies ({} source, {} target)",
+                        self.src_vocab, self.tgt_vocab
+                    ),
+                );
+            }
+        }
+        match self.attention {
+            DecoderAttention::Luong {
+                score: LuongScore::Dot, ..
+            } if self.d_encoder() != self.d_hidden => {
+                return error(
+                    "attention",
+                    format!(
+                        "Luong's dot score needs encoder states as wide as the decoder's ({} vs {}); use General or a forward encoder",
+                        self.d_encoder(),
+                        self.d_hidden
+                    ),
+                );
+            }
+            DecoderAttention::Qkv { n_heads } if n_heads == 0 || !self.d_hidden.is_multiple_of(n_heads) => {
+                return error(
+                    "attention",
+                    format!("n_heads={n_heads} must divide d_hidden={}", self.d_hidden),
+                );
+            }
+            _ => {}
+        }
+        if let EncoderSelfAttention::Qkv { n_heads } = self.encoder_self_attention
+            && (n_heads == 0 || !self.d_encoder().is_multiple_of(n_heads))
+        {
+            return error(
+                "encoder_self_attention",
+                format!("n_heads={n_heads} must divide the encoder width {}", self.d_encoder()),
+            );
+        }
+        self.normalizer.validate().map_err(ModelError::from)
+    }
+
+    /// The model, freshly initialised.
+    ///
+    /// # Panics
+    ///
+    /// If [`validate`](Self::validate) fails.
+    pub fn init(&self, device: &Device) -> RnnSeq2Seq {
+        if let Err(error) = self.validate() {
+            panic!("{error}");
+        }
+        let (d_enc, d_hid, d_emb) = (self.d_encoder(), self.d_hidden, self.d_embed);
+        let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).init(device);
+        let unit = |score: ScoreConfig| {
+            AttentionUnitConfig::new(score)
+                .with_normalizer(self.normalizer)
+                .init(device)
+        };
+        let (attention, d_rnn_input, combine) = match self.attention {
+            DecoderAttention::Bahdanau => (
+                DecoderAttentionModule::Unit(unit(ScoreConfig::Additive(AdditiveScoreConfig::new(
+                    d_hid, d_enc, d_hid,
+                )))),
+                d_emb + d_enc,
+                None,
+            ),
+            DecoderAttention::Luong { score, input_feeding } => {
+                let score = match score {
+                    LuongScore::Dot => ScoreConfig::dot(),
+                    LuongScore::General => ScoreConfig::General(GeneralScoreConfig::new(d_hid, d_enc)),
+                    LuongScore::Concat => ScoreConfig::Concat(ConcatScoreConfig::new(d_hid, d_enc, d_hid)),
+                };
+                let d_input = if input_feeding == InputFeeding::On {
+                    d_emb + d_hid
+                } else {
+                    d_emb
+                };
+                (
+                    DecoderAttentionModule::Unit(unit(score)),
+                    d_input,
+                    Some(linear(d_enc + d_hid, d_hid)),
+                )
+            }
+            DecoderAttention::Qkv { n_heads } => {
+                let mha = MultiHeadAttentionConfig::new(d_hid, n_heads)
+                    .with_d_key(Some(d_enc))
+                    .with_d_value(Some(d_enc))
+                    .init(device);
+                (
+                    DecoderAttentionModule::Mha(mha),
+                    d_emb + d_hid,
+                    Some(linear(2 * d_hid, d_hid)),
+                )
+            }
+            DecoderAttention::Fc => (
+                DecoderAttentionModule::Unit(unit(ScoreConfig::Location(LocationScoreConfig::new(
+                    d_emb + d_hid,
+                    self.max_len,
+                )))),
+                d_emb,
+                Some(linear(d_emb + d_enc, d_emb)),
+            ),
+        };
+        let self_attention = match self.encoder_self_attention {
+            EncoderSelfAttention::None => None,
+            EncoderSelfAttention::Dot => Some(DecoderAttentionModule::Unit(unit(ScoreConfig::dot()))),
+            EncoderSelfAttention::Qkv { n_heads } => Some(DecoderAttentionModule::Mha(
+                MultiHeadAttentionConfig::new(d_enc, n_heads).init(device),
+            )),
+        };
+        RnnSeq2Seq {
+            source_embedding: EmbeddingConfig::new(self.src_vocab, d_emb).init(device),
+            encoder_forward: Recurrent::new(self.cell, d_emb, d_hid, device),
+            encoder_backward: (self.direction == Direction::Bidirectional)
+                .then(|| Recurrent::new(self.cell, d_emb, d_hid, device)),
+            self_attention,
+            bridge: (d_enc != d_hid).then(|| linear(d_enc, d_hid)),
+            target_embedding: EmbeddingConfig::new(self.tgt_vocab, d_emb).init(device),
+            decoder: Recurrent::new(self.cell, d_rnn_input, d_hid, device),
+            attention,
+            combine,
+            generator: linear(d_hid, self.tgt_vocab),
+            variant: self.attention,
+            max_len: self.max_len,
+            pad: self.pad,
+            bos: self.bos,
+            eos: self.eos,
+        }
+    }
+}
+
+/// An attention unit, or multi-head attention.
+#[derive(Module, Debug)]
+// One value per model or per step: boxing would only add an indirection.
+#[allow(clippy::large_enum_variant)]
+pub enum DecoderAttentionModule {
+    /// A score-based unit.
+    Unit(AttentionUnit),
+    /// Multi-head (QKV) attention.
+    Mha(MultiHeadAttention),
+}
+
+impl DecoderAttentionModule {
+    /// `(context [batch, tgt_len, d_value], weights [batch, tgt_len, src_len])`.
+    fn attend(&self, query: Tensor<3>, states: Tensor<3>, mask: &Mask) -> (Tensor<3>, Tensor<3>) {
+        match self {
+            DecoderAttentionModule::Unit(unit) => {
+                let out = unit.forward(AttentionInput::cross_attention(query, states).mask(mask.clone()));
+                (out.context, out.weights)
+            }
+            DecoderAttentionModule::Mha(mha) => {
+                let out = mha.forward(MhaInput::cross_attention(query, states).mask(mask.clone()));
+                let weights = out.weights_averaged().expect("weights were asked for");
+                (out.context, weights)
+            }
+        }
+    }
+}
+
+/// The RNN encoder-decoder with attention; see the [module docs](self).
+#[derive(Module, Debug)]
+pub struct RnnSeq2Seq {
+    /// Source word embeddings.
+    pub source_embedding: Embedding,
+    /// The encoder, left to right.
+    pub encoder_forward: Recurrent,
+    /// The encoder, right to left (bidirectional only).
+    pub encoder_backward: Option<Recurrent>,
+    /// Self-attention over the encoder states, if any.
+    pub self_attention: Option<DecoderAttentionModule>,
+    /// From the encoder's final state to the decoder's first, when widths differ: `tanh(W h)`.
+    pub bridge: Option<Linear>,
+    /// Target word embeddings.
+    pub target_embedding: Embedding,
+    /// The decoder's recurrent layer.
+    pub decoder: Recurrent,
+    /// The decoder's attention.
+    pub attention: DecoderAttentionModule,
+    /// Luong's `W_c` (attentional state), or the tutorial's `attn_combine`.
+    pub combine: Option<Linear>,
+    /// To the target vocabulary.
+    pub generator: Linear,
+    /// Which decoder.
+    #[module(skip)]
+    pub variant: DecoderAttention,
+    /// Longest source and output.
+    pub max_len: usize,
+    /// Padding id.
+    pub pad: usize,
+    /// Start id.
+    pub bos: usize,
+    /// End id.
+    pub eos: usize,
+}
+
+/// The encoded source, carried through decoding.
+#[derive(Clone, Debug)]
+pub struct Memory {
+    /// `H`, `[batch, src_len, d_encoder]`.
+    pub states: Tensor<3>,
+    /// Padding, `[batch, 1, src_len]`, `true` = padding.
+    pub mask: Mask,
+    /// Bahdanau's `U_a H`, computed once, `[batch, src_len, d_hidden]`.
+    projected_keys: Option<Tensor<3>>,
+}
+
+/// The decoder's state between steps.
+#[derive(Clone, Debug)]
+pub struct DecoderState {
+    /// The recurrent state.
+    pub rnn: RnnState,
+    /// Luong's attentional state `h~_{i-1}`, fed back with input feeding.
+    pub feed: Option<Tensor<2>>,
+    /// The encoded source.
+    pub memory: Memory,
+}
+
+/// The output of [`RnnSeq2Seq::forward`].
+#[derive(Clone, Debug)]
+pub struct Seq2SeqOutput {
+    /// `[batch, tgt_len, tgt_vocab]`.
+    pub logits: Tensor<3>,
+    /// `[batch, tgt_len, src_len]`.
+    pub attention: Tensor<3>,
+}
+
+impl RnnSeq2Seq {
+    /// Replaces the source embeddings with pre-trained vectors (see
+    /// [`load_word_vectors`](crate::word_vectors::load_word_vectors)), frozen
+    /// or trainable.
+    ///
+    /// # Panics
+    ///
+    /// If `vectors` is not `[src_vocab, d_embed]`.
+    pub fn with_source_vectors(mut self, vectors: Tensor<2>, trainable: crate::Trainable) -> Self {
+        let expected = self.source_embedding.weight.dims();
+        assert_eq!(
+            vectors.dims(),
+            expected,
+            "RnnSeq2Seq::with_source_vectors: `vectors` has shape {:?}, expected {expected:?}",
+            vectors.dims()
+        );
+        let param = Param::from_tensor(vectors);
+        self.source_embedding.weight = match trainable {
+            crate::Trainable::Yes => param,
+            crate::Trainable::No => param.set_require_grad(false),
+        };
+        self
+    }
+
+    /// Encodes a padded batch of sources.
+    ///
+    /// # Shapes
+    ///
+    /// - `source`: `[batch, src_len]`; `lengths`: `batch` values in `1..=src_len`
+    ///
+    /// # Panics
+    ///
+    /// If a length is 0 or exceeds `src_len`, or `src_len` exceeds `max_len`
+    /// with the FC attention.
+    pub fn encode(&self, source: Tensor<2, Int>, lengths: &[usize]) -> DecoderState {
+        let [batch, src_len] = source.dims();
+        assert_eq!(
+            lengths.len(),
+            batch,
+            "RnnSeq2Seq::encode: {} lengths for a batch of {batch}",
+            lengths.len()
+        );
+        assert!(
+            lengths.iter().all(|&l| (1..=src_len).contains(&l)),
+            "RnnSeq2Seq::encode: lengths {lengths:?} must be in 1..={src_len}"
+        );
+        if self.variant == DecoderAttention::Fc {
+            assert!(
+                src_len <= self.max_len,
+                "RnnSeq2Seq::encode: src_len={src_len} exceeds the FC attention's max_len={}",
+                self.max_len
+            );
+        }
+        let device = source.device();
+        let embedded = self.source_embedding.forward(source); // [batch, src_len, d_embed]
+        let (forward, final_forward) = self.encoder_forward.run(embedded.clone(), lengths, None);
+        let (mut states, last) = match &self.encoder_backward {
+            None => (forward, final_forward.hidden()),
+            Some(backward) => {
+                let (reversed, final_backward) = backward.run(reverse_within_lengths(embedded, lengths), lengths, None);
+                let backward_states = reverse_within_lengths(reversed, lengths);
+                (
+                    Tensor::cat(vec![forward, backward_states], 2),
+                    Tensor::cat(vec![final_forward.hidden(), final_backward.hidden()], 1),
+                )
+            }
+        }; // states: [batch, src_len, d_encoder]
+        let mask = Mask::padding(lengths, src_len, &device);
+        if let Some(attention) = &self.self_attention {
+            let (context, _) = attention.attend(states.clone(), states.clone(), &mask);
+            states = states + context;
+        }
+        let hidden = match &self.bridge {
+            Some(bridge) => bridge.forward(last).tanh(),
+            None => last,
+        };
+        let projected_keys = match (&self.variant, &self.attention) {
+            (
+                DecoderAttention::Bahdanau,
+                DecoderAttentionModule::Unit(AttentionUnit {
+                    score: Score::Additive(additive),
+                    ..
+                }),
+            ) => Some(additive.project_keys(states.clone())),
+            _ => None,
+        };
+        let feed = matches!(
+            self.variant,
+            DecoderAttention::Luong {
+                input_feeding: InputFeeding::On,
+                ..
+            } | DecoderAttention::Qkv { .. }
+        )
+        .then(|| hidden.zeros_like());
+        DecoderState {
+            rnn: self.decoder.state_from_hidden(hidden),
+            feed,
+            memory: Memory {
+                states,
+                mask,
+                projected_keys,
+            },
+        }
+    }
+
+    /// One decoder step from the previous tokens.
+    ///
+    /// # Shapes
+    ///
+    /// - `tokens`: `[batch]`; returns logits `[batch, tgt_vocab]` and weights `[batch, src_len]`
+    pub fn decode_step(&self, tokens: Tensor<1, Int>, state: DecoderState) -> (Tensor<2>, Tensor<2>, DecoderState) {
+        let DecoderState { rnn, feed, memory } = state;
+        let embedded = self
+            .target_embedding
+            .forward(tokens.unsqueeze_dim::<2>(1))
+            .squeeze_dim::<2>(1); // [batch, d_embed]
+        let states = memory.states.clone();
+        let (logits, weights, rnn, feed) = match self.variant {
+            DecoderAttention::Bahdanau => {
+                let DecoderAttentionModule::Unit(unit) = &self.attention else {
+                    unreachable!("Bahdanau uses a unit")
+                };
+                let Score::Additive(additive) = &unit.score else {
+                    unreachable!("Bahdanau scores additively")
+                };
+                let query = rnn.hidden().unsqueeze_dim::<3>(1); // [batch, 1, d_hidden]: s_{i-1}
+                let keys = memory.projected_keys.clone().expect("projected at encoding");
+                let scores = additive.forward_projected(query, keys); // [batch, 1, src_len]
+                let [batch, _, src_len] = scores.dims();
+                let weights = unit
+                    .normalizer
+                    .normalize(scores, Some(memory.mask.expand_to("decode_step", [batch, 1, src_len])));
+                let context = weights.clone().matmul(states).squeeze_dim::<2>(1); // [batch, d_encoder]
+                let rnn = self.decoder.step(Tensor::cat(vec![embedded, context], 1), rnn);
+                (self.generator.forward(rnn.hidden()), weights, rnn, None)
+            }
+            DecoderAttention::Luong { .. } | DecoderAttention::Qkv { .. } => {
+                let input = match feed {
+                    Some(feed) => Tensor::cat(vec![embedded, feed], 1),
+                    None => embedded,
+                };
+                let rnn = self.decoder.step(input, rnn);
+                let hidden = rnn.hidden();
+                let (context, weights) = self
+                    .attention
+                    .attend(hidden.clone().unsqueeze_dim(1), states, &memory.mask);
+                let combine = self.combine.as_ref().expect("Luong's W_c");
+                let attentional = combine
+                    .forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))
+                    .tanh(); // h~_i
+                let feed = matches!(
+                    self.variant,
+                    DecoderAttention::Luong {
+                        input_feeding: InputFeeding::On,
+                        ..
+                    } | DecoderAttention::Qkv { .. }
+                )
+                .then(|| attentional.clone());
+                (self.generator.forward(attentional), weights, rnn, feed)
+            }
+            DecoderAttention::Fc => {
+                let query = Tensor::cat(vec![embedded.clone(), rnn.hidden()], 1).unsqueeze_dim::<3>(1);
+                let (context, weights) = self.attention.attend(query, states, &memory.mask);
+                let combine = self.combine.as_ref().expect("the tutorial's attn_combine");
+                let input = relu(combine.forward(Tensor::cat(vec![embedded, context.squeeze_dim::<2>(1)], 1)));
+                let rnn = self.decoder.step(input, rnn);
+                (self.generator.forward(rnn.hidden()), weights, rnn, None)
+            }
+        };
+        (logits, weights.squeeze_dim::<2>(1), DecoderState { rnn, feed, memory })
+    }
+
+    /// Training forward pass over a whole target.
+    ///
+    /// # Shapes
+    ///
+    /// - `source`: `[batch, src_len]`, `lengths`: `batch` values
+    /// - `target_input`: `[batch, tgt_len]`, the target shifted right
+    ///   (`bos y_1 .. y_{T-1}`)
+    /// - output: logits `[batch, tgt_len, tgt_vocab]`, attention `[batch, tgt_len, src_len]`
+    pub fn forward(
+        &self,
+        source: Tensor<2, Int>,
+        lengths: &[usize],
+        target_input: Tensor<2, Int>,
+        teacher_forcing: TeacherForcing,
+    ) -> Seq2SeqOutput {
+        let [batch, tgt_len] = target_input.dims();
+        let device = target_input.device();
+        let mut state = self.encode(source, lengths);
+        let mut logits = Vec::with_capacity(tgt_len);
+        let mut weights = Vec::with_capacity(tgt_len);
+        let mut tokens = target_input.clone().narrow(1, 0, 1).squeeze_dim::<1>(1);
+        for t in 0..tgt_len {
+            let (step_logits, step_weights, next) = self.decode_step(tokens.clone(), state);
+            state = next;
+            if t + 1 < tgt_len {
+                let gold = target_input.clone().narrow(1, t + 1, 1).squeeze_dim::<1>(1);
+                tokens = match teacher_forcing {
+                    TeacherForcing::Always => gold,
+                    TeacherForcing::Never => step_logits.clone().detach().argmax(1).squeeze_dim(1),
+                    TeacherForcing::Ratio(ratio) => {
+                        let predicted = step_logits.clone().detach().argmax(1).squeeze_dim::<1>(1);
+                        let use_gold: Tensor<1, Bool> =
+                            Tensor::<1>::random([batch], Distribution::Bernoulli(ratio), &device).equal_elem(1.0);
+                        predicted.mask_where(use_gold, gold)
+                    }
+                };
+            }
+            logits.push(step_logits.unsqueeze_dim::<3>(1));
+            weights.push(step_weights.unsqueeze_dim::<3>(1));
+        }
+        Seq2SeqOutput {
+            logits: Tensor::cat(logits, 1),
+            attention: Tensor::cat(weights, 1),
+        }
+    }
+
+    /// Mean cross-entropy over the target tokens that are not padding.
+    ///
+    /// # Shapes
+    ///
+    /// - `logits`: `[batch, tgt_len, tgt_vocab]`; `targets`: `[batch, tgt_len]`
+    pub fn loss(&self, logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor<1> {
+        let [batch, tgt_len, vocab] = logits.dims();
+        let loss = CrossEntropyLossConfig::new()
+            .with_pad_tokens(Some(vec![self.pad]))
+            .init(&logits.device());
+        loss.forward(
+            logits.reshape([batch * tgt_len, vocab]),
+            targets.reshape([batch * tgt_len]),
+        )
+    }
+
+    fn special(&self) -> Special {
+        Special {
+            bos: self.bos,
+            eos: self.eos,
+        }
+    }
+
+    /// Greedy translation of a padded batch, up to `max_len` tokens each.
+    pub fn translate_greedy(&self, source: Tensor<2, Int>, lengths: &[usize]) -> Vec<Translation> {
+        let device = source.device();
+        let [batch, _] = source.dims();
+        let state = self.encode(source, lengths);
+        decoding::greedy(self, state, batch, self.special(), self.max_len, &device)
+    }
+
+    /// Beam-search translation, one sentence at a time.
+    pub fn translate_beam(&self, source: Tensor<2, Int>, lengths: &[usize], config: BeamConfig) -> Vec<Translation> {
+        let device = source.device();
+        let [batch, src_len] = source.dims();
+        (0..batch)
+            .map(|i| {
+                let length = lengths[i];
+                let sentence = source.clone().narrow(0, i, 1).narrow(1, 0, length.min(src_len));
+                let state = self.encode(sentence, &[length]);
+                decoding::beam_search(self, state, self.special(), config, &device)
+            })
+            .collect()
+    }
+}
+
+impl StepDecoder for RnnSeq2Seq {
+    type State = DecoderState;
+
+    fn step(&self, tokens: Tensor<1, Int>, state: DecoderState) -> (Tensor<2>, Tensor<2>, DecoderState) {
+        self.decode_step(tokens, state)
+    }
+
+    fn select(&self, state: DecoderState, rows: Tensor<1, Int>) -> DecoderState {
+        let pick2 = |t: Tensor<2>| t.select(0, rows.clone());
+        let pick3 = |t: Tensor<3>| t.select(0, rows.clone());
+        let memory = state.memory;
+        DecoderState {
+            rnn: state.rnn.map(pick2),
+            feed: state.feed.map(pick2),
+            memory: Memory {
+                states: pick3(memory.states),
+                mask: Mask::new(memory.mask.tensor().select(0, rows.clone())),
+                projected_keys: memory.projected_keys.map(pick3),
+            },
+        }
+    }
+}
