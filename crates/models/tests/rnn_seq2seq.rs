@@ -20,7 +20,7 @@ fn tokens(rows: &[&[i64]], device: &Device) -> Tensor<2, Int> {
     let width = rows.iter().map(|r| r.len()).max().unwrap();
     let data: Vec<i64> = rows
         .iter()
-        .flat_map(|r| r.iter().copied().chain(std::iter::repeat(0).take(width - r.len())))
+        .flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0, width - r.len())))
         .collect();
     Tensor::from_data(TensorData::new(data, [rows.len(), width]), device)
 }
