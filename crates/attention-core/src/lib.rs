@@ -43,7 +43,10 @@
 //! - [`MultiHeadAttention`]: query-key-value attention with learned
 //!   projections, several heads, grouped key/value heads, self or cross,
 //!   with a fused fast path ([`sdpa`]) and a [`KvCache`].
-//! - [`interop`]: weights from `torch.nn.MultiheadAttention`.
+//! - [`positions`]: sinusoidal, learned and rotary positions.
+//! - [`block`]: transformer encoder and decoder blocks (pre- or post-norm).
+//! - [`interop`]: weights from `torch.nn.MultiheadAttention` and
+//!   `torch.nn.TransformerEncoderLayer`.
 //!
 //! # The article's five layouts
 //!
@@ -93,6 +96,7 @@
 
 #![warn(missing_docs)]
 
+pub mod block;
 pub mod cache;
 pub mod device;
 pub mod error;
@@ -100,15 +104,20 @@ pub mod interop;
 pub mod mask;
 pub mod mha;
 pub mod normalize;
+pub mod positions;
 pub mod score;
 pub mod sdpa;
 pub mod unit;
 
+pub use block::{
+    DecoderBlock, DecoderBlockCache, EncoderBlock, FeedForwardActivation, NormPlacement, TransformerBlockConfig,
+};
 pub use cache::KvCache;
 pub use error::AttentionError;
 pub use mask::Mask;
 pub use mha::{MhaInput, MhaOutput, MultiHeadAttention, MultiHeadAttentionConfig, Weights};
 pub use normalize::{HardGradient, Normalizer};
+pub use positions::{AbsolutePositions, PositionKind};
 pub use score::{
     AdditiveScore, AdditiveScoreConfig, ConcatScore, ConcatScoreConfig, DotScore, DotScoreConfig, GeneralScore,
     GeneralScoreConfig, LocationScore, LocationScoreConfig, Scaling, Score, ScoreConfig,

@@ -17,7 +17,7 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, RotaryEncoding, RotaryEncodingConfig};
 use burn::prelude::*;
 use burn::tensor::Bool;
 
@@ -58,6 +58,12 @@ pub struct MultiHeadAttentionConfig {
     /// Initialiser of the projections. Default: PyTorch's `nn.Linear` initialisation.
     #[config(default = "Initializer::KaimingUniform{gain:1.0/3.0f64.sqrt(), fan_out_only:false}")]
     pub initializer: Initializer,
+    /// Rotary position embeddings (Su et al. 2021, RoFormer) on the queries
+    /// and keys of each head, for positions up to this length (theta 10000);
+    /// `d_model / n_heads` must be even. For self-attention only: queries
+    /// and keys must come from one sequence. Default: `None`.
+    #[config(default = "None")]
+    pub rotary_max_len: Option<usize>,
 }
 
 impl MultiHeadAttentionConfig {
@@ -109,6 +115,15 @@ impl MultiHeadAttentionConfig {
         {
             return error("scale", format!("must be finite, got {scale}"));
         }
+        if let Some(max_len) = self.rotary_max_len {
+            let d_head = self.d_model / self.n_heads;
+            if max_len == 0 || !d_head.is_multiple_of(2) {
+                return error(
+                    "rotary_max_len",
+                    format!("needs a positive length and an even head width, got {max_len} and d_head={d_head}"),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -137,7 +152,14 @@ impl MultiHeadAttentionConfig {
             n_kv_heads,
             d_head,
             scale: self.scale.unwrap_or(1.0 / (d_head as f64).sqrt()),
+            rotary: self.rotary(device),
         }
+    }
+
+    /// The rotary encoding, if configured.
+    pub(crate) fn rotary(&self, device: &Device) -> Option<RotaryEncoding> {
+        self.rotary_max_len
+            .map(|max_len| RotaryEncodingConfig::new(max_len, self.d_model / self.n_heads).init(device))
     }
 }
 
@@ -162,6 +184,8 @@ pub struct MultiHeadAttention {
     pub d_head: usize,
     /// Factor on the scores.
     pub scale: f64,
+    /// Rotary position embeddings on queries and keys, if configured.
+    pub rotary: Option<RotaryEncoding>,
 }
 
 /// Whether a forward pass returns the attention weights.
@@ -275,7 +299,17 @@ impl MultiHeadAttention {
         let context = "MultiHeadAttention::forward";
         let [batch, _, _] = self.check_query(context, &input.query);
         let (key, value) = self.project_memory(context, batch, input.key, input.value);
-        self.attend(context, input.query, key, value, input.mask, input.weights)
+        let key = self.rotate(key, 0);
+        self.attend(context, input.query, 0, key, value, input.mask, input.weights)
+    }
+
+    /// Rotates queries or keys `[batch, heads, len, d_head]` whose first
+    /// position is `start`.
+    fn rotate(&self, x: Tensor<4>, start: usize) -> Tensor<4> {
+        match &self.rotary {
+            Some(rotary) => rotary.apply(x, start),
+            None => x,
+        }
     }
 
     /// Attends with the keys and values of earlier calls kept in `cache`:
@@ -298,10 +332,16 @@ impl MultiHeadAttention {
     pub fn forward_cached(&self, input: MhaInput, cache: &mut KvCache) -> MhaOutput {
         let context = "MultiHeadAttention::forward_cached";
         let [batch, _, _] = self.check_query(context, &input.query);
+        let start = if cache.mode == CacheMode::Append {
+            cache.len()
+        } else {
+            0
+        };
         let (key, value) = match (cache.mode, cache.key.take(), cache.value.take()) {
             (CacheMode::Fixed, Some(key), Some(value)) => (key, value),
             (mode, cached_key, cached_value) => {
                 let (key, value) = self.project_memory(context, batch, input.key, input.value);
+                let key = self.rotate(key, start);
                 match (mode, cached_key, cached_value) {
                     (CacheMode::Append, Some(cached_key), Some(cached_value)) => {
                         assert_shape(
@@ -326,7 +366,7 @@ impl MultiHeadAttention {
         };
         cache.key = Some(key.clone());
         cache.value = Some(value.clone());
-        self.attend(context, input.query, key, value, input.mask, input.weights)
+        self.attend(context, input.query, start, key, value, input.mask, input.weights)
     }
 
     fn check_query(&self, context: &str, query: &Tensor<3>) -> [usize; 3] {
@@ -372,10 +412,14 @@ impl MultiHeadAttention {
         x.reshape([batch, len, heads, self.d_head]).swap_dims(1, 2)
     }
 
+    /// Projects the queries (the first at position `query_start`) and attends
+    /// over keys and values already split into heads.
+    #[allow(clippy::too_many_arguments)] // private: one call per public entry point
     fn attend(
         &self,
         context: &str,
         query: Tensor<3>,
+        query_start: usize,
         key: Tensor<4>,
         value: Tensor<4>,
         mask: Option<Mask>,
@@ -384,6 +428,7 @@ impl MultiHeadAttention {
         let [batch, tgt_len, d_model] = query.dims();
         let [_, _, src_len, _] = key.dims();
         let query = self.split_heads(self.query.forward(query), self.n_heads); // [batch, n_heads, tgt_len, d_head]
+        let query = self.rotate(query, query_start);
         let mask: Option<Tensor<4, Bool>> = mask.map(|mask| {
             mask.expand_to(context, [batch, tgt_len, src_len])
                 .unsqueeze_dim::<4>(1)

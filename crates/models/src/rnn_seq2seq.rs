@@ -22,7 +22,6 @@ use attention_core::{
     LocationScoreConfig, Mask, MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Normalizer, Score, ScoreConfig,
 };
 use burn::module::{Module, Param};
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
@@ -651,14 +650,7 @@ impl RnnSeq2Seq {
     ///
     /// - `logits`: `[batch, tgt_len, tgt_vocab]`; `targets`: `[batch, tgt_len]`
     pub fn loss(&self, logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor<1> {
-        let [batch, tgt_len, vocab] = logits.dims();
-        let loss = CrossEntropyLossConfig::new()
-            .with_pad_tokens(Some(vec![self.pad]))
-            .init(&logits.device());
-        loss.forward(
-            logits.reshape([batch * tgt_len, vocab]),
-            targets.reshape([batch * tgt_len]),
-        )
+        crate::sequence_loss(logits, targets, self.pad)
     }
 
     fn special(&self) -> Special {

@@ -1,0 +1,232 @@
+//! Encoder-only transformer (Vaswani et al. 2017's encoder; BERT's layout):
+//! the article's encoder-only QKV attention, stacked.
+//!
+//! ```text
+//! tokens ─ embedding * sqrt(d_model) (+ positions) ─ N x EncoderBlock ─ (final norm if pre-norm) ─ hidden
+//!   hidden ─ pool (CLS: position 0; mean: average over real tokens) ─ classifier ─ class logits
+//!   hidden ─ token classifier ─ per-token logits
+//! ```
+//!
+//! Padding is masked in every self-attention and ignored by the mean pool.
+
+use attention_core::{
+    AbsolutePositions, EncoderBlock, FeedForwardActivation, Mask, NormPlacement, PositionKind, TransformerBlockConfig,
+    Weights,
+};
+use burn::module::Module;
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::{Int, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+
+/// How a sequence becomes one vector for classification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pooling {
+    /// The hidden state of the first token (the caller puts a `[CLS]` token
+    /// there, as BERT).
+    Cls,
+    /// The mean of the hidden states of the real (unpadded) tokens.
+    Mean,
+}
+
+/// Configuration of [`EncoderTransformer`].
+#[derive(Config, Debug)]
+pub struct EncoderTransformerConfig {
+    /// Vocabulary size.
+    pub vocab: usize,
+    /// Width of the hidden states.
+    pub d_model: usize,
+    /// Attention heads.
+    pub n_heads: usize,
+    /// Number of encoder blocks.
+    pub n_layers: usize,
+    /// Width of the feed-forward hidden layer.
+    pub d_ff: usize,
+    /// Longest input.
+    pub max_len: usize,
+    /// Position information. Default: sinusoidal.
+    #[config(default = "PositionKind::Sinusoidal")]
+    pub positions: PositionKind,
+    /// Norm placement. Default: pre-norm.
+    #[config(default = "NormPlacement::Pre")]
+    pub norm: NormPlacement,
+    /// Feed-forward activation. Default: GELU.
+    #[config(default = "FeedForwardActivation::Gelu")]
+    pub activation: FeedForwardActivation,
+    /// Dropout. Default: 0.1.
+    #[config(default = 0.1)]
+    pub dropout: f64,
+    /// Pooling for the sequence head. Default: mean.
+    #[config(default = "Pooling::Mean")]
+    pub pooling: Pooling,
+    /// Classes of the sequence head, if any. Default: `None`.
+    #[config(default = "None")]
+    pub n_classes: Option<usize>,
+    /// Classes of the per-token head, if any. Default: `None`.
+    #[config(default = "None")]
+    pub n_token_classes: Option<usize>,
+}
+
+impl EncoderTransformerConfig {
+    fn block(&self) -> TransformerBlockConfig {
+        TransformerBlockConfig::new(self.d_model, self.n_heads, self.d_ff)
+            .with_dropout(self.dropout)
+            .with_norm(self.norm)
+            .with_activation(self.activation)
+            .with_rotary_max_len((self.positions == PositionKind::Rotary).then_some(self.max_len))
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// A size is zero, or the blocks' settings are invalid.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        for (field, value) in [
+            ("vocab", self.vocab),
+            ("n_layers", self.n_layers),
+            ("max_len", self.max_len),
+        ] {
+            if value == 0 {
+                return Err(ModelError::Config {
+                    config: "EncoderTransformerConfig",
+                    field,
+                    reason: "must be at least 1, got 0".into(),
+                });
+            }
+        }
+        Ok(self.block().validate()?)
+    }
+
+    /// The model.
+    ///
+    /// # Panics
+    ///
+    /// If [`validate`](Self::validate) fails.
+    pub fn init(&self, device: &Device) -> EncoderTransformer {
+        if let Err(error) = self.validate() {
+            panic!("{error}");
+        }
+        let block = self.block();
+        EncoderTransformer {
+            embedding: EmbeddingConfig::new(self.vocab, self.d_model).init(device),
+            positions: AbsolutePositions::new(self.positions, self.max_len, self.d_model, device),
+            blocks: (0..self.n_layers).map(|_| block.init_encoder(device)).collect(),
+            final_norm: (self.norm == NormPlacement::Pre).then(|| LayerNormConfig::new(self.d_model).init(device)),
+            classifier: self.n_classes.map(|n| LinearConfig::new(self.d_model, n).init(device)),
+            token_classifier: self
+                .n_token_classes
+                .map(|n| LinearConfig::new(self.d_model, n).init(device)),
+            pooling: self.pooling,
+            d_model: self.d_model,
+        }
+    }
+}
+
+/// The encoder-only transformer; see the [module docs](self).
+#[derive(Module, Debug)]
+pub struct EncoderTransformer {
+    /// Token embeddings.
+    pub embedding: Embedding,
+    /// Added positions (none with rotary positions, which act in attention).
+    pub positions: Option<AbsolutePositions>,
+    /// The encoder blocks.
+    pub blocks: Vec<EncoderBlock>,
+    /// The last norm of a pre-norm stack.
+    pub final_norm: Option<LayerNorm>,
+    /// The sequence head.
+    pub classifier: Option<Linear>,
+    /// The per-token head.
+    pub token_classifier: Option<Linear>,
+    /// Pooling for the sequence head.
+    #[module(skip)]
+    pub pooling: Pooling,
+    /// Width of the hidden states.
+    pub d_model: usize,
+}
+
+/// The output of [`EncoderTransformer::forward`].
+#[derive(Clone, Debug)]
+pub struct EncoderOutput {
+    /// `[batch, len, d_model]`.
+    pub hidden: Tensor<3>,
+    /// `[batch, n_classes]`, with a sequence head.
+    pub class_logits: Option<Tensor<2>>,
+    /// `[batch, len, n_token_classes]`, with a per-token head.
+    pub token_logits: Option<Tensor<3>>,
+    /// Per layer, `[batch, n_heads, len, len]`, when asked for.
+    pub attention: Vec<Tensor<4>>,
+}
+
+impl EncoderTransformer {
+    /// Encodes a padded batch.
+    ///
+    /// # Shapes
+    ///
+    /// - `tokens`: `[batch, len]`; `lengths`: `batch` values in `1..=len`
+    ///
+    /// # Panics
+    ///
+    /// If a length is out of range or `len` exceeds `max_len`.
+    pub fn forward(&self, tokens: Tensor<2, Int>, lengths: &[usize], weights: Weights) -> EncoderOutput {
+        let [batch, len] = tokens.dims();
+        assert_eq!(
+            lengths.len(),
+            batch,
+            "EncoderTransformer::forward: {} lengths for a batch of {batch}",
+            lengths.len()
+        );
+        assert!(
+            lengths.iter().all(|&l| (1..=len).contains(&l)),
+            "EncoderTransformer::forward: lengths {lengths:?} must be in 1..={len}"
+        );
+        let device = tokens.device();
+        let mut x = self.embedding.forward(tokens).mul_scalar((self.d_model as f64).sqrt()); // [batch, len, d_model]
+        if let Some(positions) = &self.positions {
+            x = positions.forward(x, 0);
+        }
+        let mask = Mask::padding(lengths, len, &device);
+        let mut attention = vec![];
+        for block in &self.blocks {
+            let (next, block_weights) = block.forward(x, Some(mask.clone()), weights);
+            x = next;
+            attention.extend(block_weights);
+        }
+        let hidden = match &self.final_norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        };
+        let class_logits = self
+            .classifier
+            .as_ref()
+            .map(|classifier| classifier.forward(self.pool(hidden.clone(), lengths)));
+        let token_logits = self
+            .token_classifier
+            .as_ref()
+            .map(|classifier| classifier.forward(hidden.clone()));
+        EncoderOutput {
+            hidden,
+            class_logits,
+            token_logits,
+            attention,
+        }
+    }
+
+    /// One vector per sequence, `[batch, d_model]`.
+    pub fn pool(&self, hidden: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+        let [batch, len, _] = hidden.dims();
+        match self.pooling {
+            Pooling::Cls => hidden.narrow(1, 0, 1).squeeze_dim(1),
+            Pooling::Mean => {
+                let weights: Vec<f32> = lengths
+                    .iter()
+                    .flat_map(|&l| (0..len).map(move |t| if t < l { 1.0 / l as f32 } else { 0.0 }))
+                    .collect();
+                let weights = Tensor::<3>::from_data(TensorData::new(weights, [batch, 1, len]), &hidden.device());
+                weights.matmul(hidden).squeeze_dim(1) // [batch, d_model]
+            }
+        }
+    }
+}
