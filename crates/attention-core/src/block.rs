@@ -377,11 +377,7 @@ impl DecoderBlock {
         let x = residual(&self.norm2, self.norm, &self.dropout, x, |x| {
             let mut input = MhaInput::cross_attention(x, memory).weights(weights);
             input.mask = memory_mask;
-            let out = attend(
-                &self.multihead_attn,
-                input,
-                cache.as_deref_mut().map(|c| &mut c.cross_attn),
-            );
+            let out = attend(&self.multihead_attn, input, cache.map(|c| &mut c.cross_attn));
             cross_weights = out.weights;
             out.context
         });

@@ -32,6 +32,8 @@ pub enum PositionKind {
 
 /// Positions added to the input: sinusoidal or learned.
 #[derive(Module, Debug)]
+// One per model: boxing would only add an indirection.
+#[allow(clippy::large_enum_variant)]
 pub enum AbsolutePositions {
     /// Fixed sinusoids.
     Sinusoidal(PositionalEncoding),
