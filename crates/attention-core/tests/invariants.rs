@@ -253,6 +253,25 @@ fn dropout_is_off_outside_training() {
 }
 
 #[test]
+fn dropout_acts_on_the_weights_in_training_only() {
+    let device = test_device().autodiff();
+    device.seed(5);
+    let mha = MultiHeadAttentionConfig::new(8, 2).with_dropout(0.5).init(&device);
+    let x = random([2, 6, 8], &device);
+    let weights = mha.forward(MhaInput::self_attention(x.clone())).weights.unwrap();
+    let values = to_vec(weights);
+    // Dropped weights are exactly zero; kept ones are scaled by 1 / (1 - p) = 2,
+    // so rows no longer sum to one, as documented.
+    assert!(values.iter().any(|&w| w == 0.0), "some weights are dropped");
+    let sums: Vec<f32> = values.chunks(6).map(|row| row.iter().sum()).collect();
+    assert!(sums.iter().any(|s| (s - 1.0).abs() > 1e-3), "{sums:?}");
+    // Skipping the weights still applies dropout (the explicit path runs).
+    let skipped = mha.forward(MhaInput::self_attention(x.clone()).weights(Weights::Skip)).context;
+    let plain = mha.clone().valid().forward(MhaInput::self_attention(x.without_autodiff()).weights(Weights::Skip)).context;
+    assert!(to_vec((skipped.without_autodiff() - plain).abs().max())[0] > 1e-4);
+}
+
+#[test]
 fn temperature_below_one_sharpens_the_weights() {
     let device = test_device();
     let scores = Tensor::<2>::from_floats([[1.0, 2.0, 3.0]], &device);
