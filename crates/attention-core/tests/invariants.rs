@@ -266,8 +266,14 @@ fn dropout_acts_on_the_weights_in_training_only() {
     let sums: Vec<f32> = values.chunks(6).map(|row| row.iter().sum()).collect();
     assert!(sums.iter().any(|s| (s - 1.0).abs() > 1e-3), "{sums:?}");
     // Skipping the weights still applies dropout (the explicit path runs).
-    let skipped = mha.forward(MhaInput::self_attention(x.clone()).weights(Weights::Skip)).context;
-    let plain = mha.clone().valid().forward(MhaInput::self_attention(x.without_autodiff()).weights(Weights::Skip)).context;
+    let skipped = mha
+        .forward(MhaInput::self_attention(x.clone()).weights(Weights::Skip))
+        .context;
+    let plain = mha
+        .clone()
+        .valid()
+        .forward(MhaInput::self_attention(x.without_autodiff()).weights(Weights::Skip))
+        .context;
     assert!(to_vec((skipped.without_autodiff() - plain).abs().max())[0] > 1e-4);
 }
 

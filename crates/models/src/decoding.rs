@@ -128,9 +128,9 @@ struct Hypothesis {
 /// Beam search for ONE sentence (`state` has one row). Each step extends
 /// every hypothesis by every token, keeps the `width` best unfinished ones,
 /// and sets aside those that emit `eos`; it stops when `width` hypotheses
-/// have finished or after `max_len` steps, and returns the finished
-/// hypothesis with the best length-penalised score (unfinished ones count if
-/// none finished). With width 1 and no penalty it equals [`greedy`].
+/// have finished or after `max_len` steps, and returns the hypothesis with
+/// the best length-penalised score among the finished ones and those still
+/// unfinished at `max_len`. With width 1 and no penalty it equals [`greedy`].
 ///
 /// # Panics
 ///

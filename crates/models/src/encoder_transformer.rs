@@ -121,6 +121,7 @@ impl EncoderTransformerConfig {
                 .map(|n| LinearConfig::new(self.d_model, n).init(device)),
             pooling: self.pooling,
             d_model: self.d_model,
+            max_len: self.max_len,
         }
     }
 }
@@ -145,6 +146,8 @@ pub struct EncoderTransformer {
     pub pooling: Pooling,
     /// Width of the hidden states.
     pub d_model: usize,
+    /// Longest input.
+    pub max_len: usize,
 }
 
 /// The output of [`EncoderTransformer::forward`].

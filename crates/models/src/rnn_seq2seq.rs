@@ -8,7 +8,7 @@
 //!   Luong:     s_i = RNN([y_{i-1}; h~_{i-1}], s_{i-1});  c_i = Attend(s_i, H)
 //!              h~_i = tanh(W_c [c_i; s_i]);  p_i = softmax(W_o h~_i)      (h~ fed back: input feeding)
 //!   QKV:       as Luong, with multi-head attention's learned projections
-//!   FC:        w_i = softmax(W_a [y_{i-1}; s_{i-1}])[..S];  c_i = H w_i    (the PyTorch tutorial)
+//!   FC:        w_i = softmax((W_a [y_{i-1}; s_{i-1}] + b)[..S]);  c_i = H w_i    (the PyTorch tutorial)
 //!              s_i = RNN(relu(W_comb [y_{i-1}; c_i]), s_{i-1});  p_i = softmax(W_o s_i)
 //! ```
 //!
@@ -75,8 +75,9 @@ pub enum DecoderAttention {
         /// Input feeding.
         input_feeding: InputFeeding,
     },
-    /// The article's encoder-decoder QKV layout: as Luong, with multi-head
-    /// attention's learned query, key and value projections.
+    /// The article's encoder-decoder QKV layout: as Luong with input feeding
+    /// (always on), with multi-head attention's learned query, key and value
+    /// projections and its softmax.
     Qkv {
         /// Number of heads; must divide `d_hidden`.
         n_heads: usize,
@@ -137,7 +138,9 @@ pub struct RnnSeq2SeqConfig {
     /// The decoder's attention. Default: Bahdanau.
     #[config(default = "DecoderAttention::Bahdanau")]
     pub attention: DecoderAttention,
-    /// From scores to weights. Default: softmax.
+    /// From scores to weights, in the score-based attentions (Bahdanau,
+    /// Luong, FC, encoder dot); the QKV ones always use softmax. Default:
+    /// softmax.
     #[config(default = "Normalizer::SOFTMAX")]
     pub normalizer: Normalizer,
     /// Self-attention over the encoder states. Default: none.
@@ -160,7 +163,8 @@ pub struct RnnSeq2SeqConfig {
 
 impl RnnSeq2SeqConfig {
     /// The article's sizes: 300-wide embeddings, 500-wide states, sentences
-    /// up to 100 words, a 10k-word target vocabulary.
+    /// up to 100 words, 10k-word vocabularies (the article gives the
+    /// target's; the source's is set to match).
     pub fn article() -> Self {
         Self::new(10_000, 10_000)
     }

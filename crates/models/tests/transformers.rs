@@ -217,8 +217,8 @@ fn seq2seq_beam_width_one_equals_greedy() {
 
 #[test]
 fn seq2seq_overfits_a_tiny_batch() {
-    // Reversal, which needs cross-attention off the diagonal. Budget and
-    // threshold measured on a 2-core CPU: below 0.05 in under 300 steps.
+    // Reversal, which needs cross-attention off the diagonal. Measured on a
+    // 2-core CPU: below 0.05 after 54 Adam steps; 300 leaves a wide margin.
     let device = Device::default().autodiff();
     device.seed(2);
     let mut model = TransformerSeq2SeqConfig::new(12, 12, 32, 4, 1, 1, 64, 8)
@@ -262,6 +262,8 @@ fn seq2seq_overfits_a_tiny_batch() {
 #[test]
 fn encoder_classifier_overfits_a_tiny_batch() {
     // Label = the position of token 3 in the sentence: needs positions.
+    // Measured on a 2-core CPU: below 0.05 after 223 Adam steps; the budget
+    // is 600.
     let device = Device::default().autodiff();
     device.seed(4);
     let mut model = EncoderTransformerConfig::new(8, 16, 2, 2, 32, 6)
@@ -274,7 +276,7 @@ fn encoder_classifier_overfits_a_tiny_batch() {
     let mut optim = AdamConfig::new().init();
     let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
     let mut loss_value = f32::INFINITY;
-    for _ in 0..300 {
+    for _ in 0..600 {
         let logits = model
             .forward(source.clone(), &[4; 4], Weights::Skip)
             .class_logits
@@ -287,5 +289,5 @@ fn encoder_classifier_overfits_a_tiny_batch() {
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(3e-3, model, grads);
     }
-    assert!(loss_value < 0.05, "loss {loss_value} after 300 steps");
+    assert!(loss_value < 0.05, "loss {loss_value} after 600 steps");
 }
