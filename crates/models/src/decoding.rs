@@ -20,6 +20,45 @@ pub trait StepDecoder {
     fn select(&self, state: Self::State, rows: Tensor<1, Int>) -> Self::State;
 }
 
+/// An encoder-decoder that decodes step by step; greedy and beam
+/// translation come with it.
+pub trait Translate: StepDecoder + Sized {
+    /// Encodes a padded batch of sources into the first decoding state.
+    ///
+    /// # Shapes
+    ///
+    /// - `source`: `[batch, src_len]`; `lengths`: `batch` values in `1..=src_len`
+    fn start(&self, source: Tensor<2, Int>, lengths: &[usize]) -> Self::State;
+
+    /// The start and end tokens.
+    fn special(&self) -> Special;
+
+    /// The longest output greedy decoding produces.
+    fn max_output_len(&self) -> usize;
+
+    /// Greedy translation of a padded batch.
+    fn translate_greedy(&self, source: Tensor<2, Int>, lengths: &[usize]) -> Vec<Translation> {
+        let device = source.device();
+        let [batch, _] = source.dims();
+        let state = self.start(source, lengths);
+        greedy(self, state, batch, self.special(), self.max_output_len(), &device)
+    }
+
+    /// Beam-search translation, one sentence at a time (each encoded alone,
+    /// without its padding).
+    fn translate_beam(&self, source: Tensor<2, Int>, lengths: &[usize], config: BeamConfig) -> Vec<Translation> {
+        let device = source.device();
+        let [batch, _] = source.dims();
+        (0..batch)
+            .map(|i| {
+                let sentence = source.clone().narrow(0, i, 1).narrow(1, 0, lengths[i]);
+                let state = self.start(sentence, &[lengths[i]]);
+                beam_search(self, state, self.special(), config, &device)
+            })
+            .collect()
+    }
+}
+
 /// One decoded sentence.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Translation {
@@ -56,7 +95,7 @@ fn ints(values: &[usize], device: &Device) -> Tensor<1, Int> {
 
 /// Greedy decoding of a batch: the most probable token at each step, until
 /// every sentence has emitted `eos` or `max_len` tokens.
-pub fn greedy<D: StepDecoder>(
+pub fn greedy<D: StepDecoder + ?Sized>(
     decoder: &D,
     state: D::State,
     batch: usize,
@@ -135,7 +174,7 @@ struct Hypothesis {
 /// # Panics
 ///
 /// If `width` is 0.
-pub fn beam_search<D: StepDecoder>(
+pub fn beam_search<D: StepDecoder + ?Sized>(
     decoder: &D,
     state: D::State,
     special: Special,

@@ -29,7 +29,7 @@ use burn::tensor::{Bool, Distribution, Int};
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
-use crate::decoding::{self, BeamConfig, Special, StepDecoder, Translation};
+use crate::decoding::{Special, StepDecoder, Translate};
 use crate::recurrent::{CellKind, Recurrent, RnnState, reverse_within_lengths};
 
 /// Whether the encoder reads the source in one or both directions.
@@ -656,6 +656,12 @@ impl RnnSeq2Seq {
     pub fn loss(&self, logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor<1> {
         crate::sequence_loss(logits, targets, self.pad)
     }
+}
+
+impl Translate for RnnSeq2Seq {
+    fn start(&self, source: Tensor<2, Int>, lengths: &[usize]) -> DecoderState {
+        self.encode(source, lengths)
+    }
 
     fn special(&self) -> Special {
         Special {
@@ -664,26 +670,8 @@ impl RnnSeq2Seq {
         }
     }
 
-    /// Greedy translation of a padded batch, up to `max_len` tokens each.
-    pub fn translate_greedy(&self, source: Tensor<2, Int>, lengths: &[usize]) -> Vec<Translation> {
-        let device = source.device();
-        let [batch, _] = source.dims();
-        let state = self.encode(source, lengths);
-        decoding::greedy(self, state, batch, self.special(), self.max_len, &device)
-    }
-
-    /// Beam-search translation, one sentence at a time.
-    pub fn translate_beam(&self, source: Tensor<2, Int>, lengths: &[usize], config: BeamConfig) -> Vec<Translation> {
-        let device = source.device();
-        let [batch, src_len] = source.dims();
-        (0..batch)
-            .map(|i| {
-                let length = lengths[i];
-                let sentence = source.clone().narrow(0, i, 1).narrow(1, 0, length.min(src_len));
-                let state = self.encode(sentence, &[length]);
-                decoding::beam_search(self, state, self.special(), config, &device)
-            })
-            .collect()
+    fn max_output_len(&self) -> usize {
+        self.max_len
     }
 }
 

@@ -23,7 +23,7 @@ use burn::tensor::Int;
 use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
-use crate::decoding::{self, BeamConfig, Special, StepDecoder, Translation};
+use crate::decoding::{Special, StepDecoder, Translate};
 
 /// Whether source, target and output share one embedding matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,6 +313,12 @@ impl TransformerSeq2Seq {
             attention: attention.expect("at least one decoder block"),
         }
     }
+}
+
+impl Translate for TransformerSeq2Seq {
+    fn start(&self, source: Tensor<2, Int>, lengths: &[usize]) -> TransformerState {
+        self.encode(source, lengths)
+    }
 
     fn special(&self) -> Special {
         Special {
@@ -321,25 +327,8 @@ impl TransformerSeq2Seq {
         }
     }
 
-    /// Greedy translation of a padded batch, with the key/value caches.
-    pub fn translate_greedy(&self, source: Tensor<2, Int>, lengths: &[usize]) -> Vec<Translation> {
-        let device = source.device();
-        let [batch, _] = source.dims();
-        let state = self.encode(source, lengths);
-        decoding::greedy(self, state, batch, self.special(), self.max_len, &device)
-    }
-
-    /// Beam-search translation, one sentence at a time.
-    pub fn translate_beam(&self, source: Tensor<2, Int>, lengths: &[usize], config: BeamConfig) -> Vec<Translation> {
-        let device = source.device();
-        let [batch, _] = source.dims();
-        (0..batch)
-            .map(|i| {
-                let sentence = source.clone().narrow(0, i, 1).narrow(1, 0, lengths[i]);
-                let state = self.encode(sentence, &[lengths[i]]);
-                decoding::beam_search(self, state, self.special(), config, &device)
-            })
-            .collect()
+    fn max_output_len(&self) -> usize {
+        self.max_len
     }
 }
 

@@ -10,31 +10,8 @@ use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
 use models::*;
 
-const TOL: f32 = 1e-5;
-
-fn device() -> Device {
-    Device::default()
-}
-
-fn tokens(rows: &[&[i64]], device: &Device) -> Tensor<2, Int> {
-    let width = rows.iter().map(|r| r.len()).max().unwrap();
-    let data: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0, width - r.len())))
-        .collect();
-    Tensor::from_data(TensorData::new(data, [rows.len(), width]), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-}
-
-fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
-    assert_eq!(a.dims(), b.dims(), "{what}: shapes");
-    for (i, (x, y)) in to_vec(a).iter().zip(to_vec(b)).enumerate() {
-        assert!((x - y).abs() <= TOL + TOL * y.abs(), "{what}: element {i}: {x} vs {y}");
-    }
-}
+mod common;
+use common::*;
 
 /// Small configs covering every decoder attention, both cells, both
 /// directions and both encoder self-attentions.
@@ -73,7 +50,7 @@ const LENGTHS: [usize; 3] = [7, 3, 5];
 
 #[test]
 fn shapes_and_weights_for_every_variant() {
-    let device = device();
+    let device = test_device();
     for config in configs() {
         let model = config.init(&device);
         let target = tokens(&[&[1, 3, 4, 5, 6], &[1, 7, 8, 0, 0], &[1, 9, 0, 0, 0]], &device);
@@ -99,7 +76,7 @@ fn shapes_and_weights_for_every_variant() {
 
 #[test]
 fn batched_and_padded_equals_one_sentence_at_a_time() {
-    let device = device();
+    let device = test_device();
     let target = tokens(&[&[1, 3, 4, 5], &[1, 7, 8, 9], &[1, 9, 3, 4]], &device);
     for config in configs() {
         let model = config.init(&device);
@@ -129,7 +106,7 @@ fn batched_and_padded_equals_one_sentence_at_a_time() {
 
 #[test]
 fn beam_width_one_equals_greedy() {
-    let device = device();
+    let device = test_device();
     for config in configs() {
         let model = config.init(&device);
         let greedy = model.translate_greedy(tokens(&SOURCES, &device), &LENGTHS);
@@ -167,7 +144,7 @@ fn beam_width_one_equals_greedy() {
 fn wider_beams_never_score_below_greedy_without_a_length_penalty() {
     // Beam search keeps greedy's path among its candidates at every step, so
     // the best finished hypothesis scores at least as high.
-    let device = device();
+    let device = test_device();
     device.seed(3);
     let model = RnnSeq2SeqConfig::new(11, 13)
         .with_d_embed(6)
@@ -199,7 +176,7 @@ fn wider_beams_never_score_below_greedy_without_a_length_penalty() {
 
 #[test]
 fn teacher_forcing_ratio_one_is_always_and_zero_is_never() {
-    let device = device();
+    let device = test_device();
     let model = RnnSeq2SeqConfig::new(11, 13)
         .with_d_embed(6)
         .with_d_hidden(8)
@@ -239,7 +216,7 @@ fn reversal_batch(device: &Device) -> (Tensor<2, Int>, Vec<usize>, Tensor<2, Int
 fn every_decoder_overfits_a_tiny_batch() {
     // Measured on a 2-core CPU: each variant gets below 0.05 in 21 to 30
     // Adam steps (under a second in all); 300 leaves a wide margin.
-    let device = device().autodiff();
+    let device = test_device().autodiff();
     for attention in [
         DecoderAttention::Bahdanau,
         DecoderAttention::Luong {
@@ -286,7 +263,7 @@ fn every_decoder_overfits_a_tiny_batch() {
 
 #[test]
 fn frozen_source_vectors_do_not_train() {
-    let device = device().autodiff();
+    let device = test_device().autodiff();
     let config = RnnSeq2SeqConfig::new(12, 12).with_d_embed(4).with_d_hidden(8);
     let vectors = Tensor::<2>::ones([12, 4], &device);
     let mut model = config.init(&device).with_source_vectors(vectors, Trainable::No);

@@ -12,26 +12,17 @@ use attention_core::interop::TorchFile;
 use attention_core::{FeedForwardActivation, Mask, NormPlacement, TransformerBlockConfig, Weights};
 use burn::prelude::*;
 use models::interop::gru_from_torch;
+mod common;
+use common::*;
 use models::recurrent::{Recurrent, RnnState, reverse_within_lengths};
-
-const TOL: f32 = 1e-5;
 
 fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
-    assert_eq!(a.dims(), b.dims(), "{what}: shapes");
-    let a = a.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
-    let b = b.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        assert!((x - y).abs() <= TOL + TOL * y.abs(), "{what}: element {i}: {x} vs {y}");
-    }
-}
-
 #[test]
 fn gru_matches_pytorch() {
-    let device = Device::default();
+    let device = test_device();
     let file = TorchFile::open(data("torch_gru.safetensors")).unwrap();
     let gru = Recurrent::Gru(gru_from_torch(&file, "gru.", 0, "", 5, 4, &device).unwrap());
     let input = file.tensor("gru.input", [3, 6, 5], &device).unwrap();
@@ -43,7 +34,7 @@ fn gru_matches_pytorch() {
 
 #[test]
 fn bidirectional_gru_matches_pytorch() {
-    let device = Device::default();
+    let device = test_device();
     let file = TorchFile::open(data("torch_gru.safetensors")).unwrap();
     let forward = Recurrent::Gru(gru_from_torch(&file, "bigru.", 0, "", 5, 4, &device).unwrap());
     let backward = Recurrent::Gru(gru_from_torch(&file, "bigru.", 0, "_reverse", 5, 4, &device).unwrap());
@@ -63,7 +54,7 @@ fn bidirectional_gru_matches_pytorch() {
 
 #[test]
 fn transformer_encoder_layer_matches_pytorch() {
-    let device = Device::default();
+    let device = test_device();
     let path = data("torch_transformer.safetensors");
     let file = TorchFile::open(&path).unwrap();
     for (prefix, norm, activation, lengths) in [

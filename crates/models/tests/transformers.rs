@@ -7,33 +7,14 @@ use attention_core::{FeedForwardActivation, NormPlacement, PositionKind, Weights
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use burn::tensor::{Int, TensorData};
+use burn::tensor::Int;
 use models::*;
 
-const TOL: f32 = 1e-5;
+mod common;
+use common::*;
 
 fn as_rows(v: &[Vec<i64>]) -> Vec<&[i64]> {
     v.iter().map(Vec::as_slice).collect()
-}
-
-fn tokens(rows: &[&[i64]], device: &Device) -> Tensor<2, Int> {
-    let width = rows.iter().map(|r| r.len()).max().unwrap();
-    let data: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| r.iter().copied().chain(std::iter::repeat_n(0, width - r.len())))
-        .collect();
-    Tensor::from_data(TensorData::new(data, [rows.len(), width]), device)
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-}
-
-fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
-    assert_eq!(a.dims(), b.dims(), "{what}: shapes");
-    for (i, (x, y)) in to_vec(a).iter().zip(to_vec(b)).enumerate() {
-        assert!((x - y).abs() <= TOL + TOL * y.abs(), "{what}: element {i}: {x} vs {y}");
-    }
 }
 
 const SOURCES: [&[i64]; 3] = [&[3, 4, 5, 6, 7, 8, 9], &[5, 3, 10], &[4, 4, 6, 7, 3]];
@@ -61,7 +42,7 @@ fn encoders() -> Vec<EncoderTransformerConfig> {
 
 #[test]
 fn encoder_shapes_and_attention_maps() {
-    let device = Device::default();
+    let device = test_device();
     for config in encoders() {
         let model = config.init(&device);
         let out = model.forward(tokens(&SOURCES, &device), &LENGTHS, Weights::Return);
@@ -79,7 +60,7 @@ fn encoder_shapes_and_attention_maps() {
 
 #[test]
 fn encoder_batched_and_padded_equals_one_sentence_at_a_time() {
-    let device = Device::default();
+    let device = test_device();
     for config in encoders() {
         let model = config.init(&device);
         let batched = model.forward(tokens(&SOURCES, &device), &LENGTHS, Weights::Skip);
@@ -95,7 +76,7 @@ fn encoder_batched_and_padded_equals_one_sentence_at_a_time() {
 
 #[test]
 fn encoder_without_positions_is_permutation_equivariant_and_with_them_is_not() {
-    let device = Device::default();
+    let device = test_device();
     let sentence: &[i64] = &[3, 4, 5, 6];
     let permuted: &[i64] = &[6, 3, 5, 4];
     let order = Tensor::<1, Int>::from_ints([3, 0, 2, 1], &device);
@@ -138,7 +119,7 @@ fn seq2seqs() -> Vec<TransformerSeq2SeqConfig> {
 
 #[test]
 fn seq2seq_shapes_and_batched_equals_one_by_one() {
-    let device = Device::default();
+    let device = test_device();
     let target = tokens(&[&[1, 3, 4, 5, 6], &[1, 7, 8, 0, 0], &[1, 9, 3, 4, 5]], &device);
     for config in seq2seqs() {
         let model = config.init(&device);
@@ -164,7 +145,7 @@ fn seq2seq_shapes_and_batched_equals_one_by_one() {
 
 #[test]
 fn cached_decoding_equals_full_decoding() {
-    let device = Device::default();
+    let device = test_device();
     let target = tokens(&[&[1, 3, 4, 5, 6], &[1, 7, 8, 9, 3], &[1, 9, 3, 4, 5]], &device);
     for config in seq2seqs() {
         let model = config.init(&device);
@@ -190,7 +171,7 @@ fn cached_decoding_equals_full_decoding() {
 
 #[test]
 fn seq2seq_beam_width_one_equals_greedy() {
-    let device = Device::default();
+    let device = test_device();
     for config in seq2seqs() {
         let model = config.init(&device);
         let greedy = model.translate_greedy(tokens(&SOURCES, &device), &LENGTHS);
@@ -219,7 +200,7 @@ fn seq2seq_beam_width_one_equals_greedy() {
 fn seq2seq_overfits_a_tiny_batch() {
     // Reversal, which needs cross-attention off the diagonal. Measured on a
     // 2-core CPU: below 0.05 after 54 Adam steps; 300 leaves a wide margin.
-    let device = Device::default().autodiff();
+    let device = test_device().autodiff();
     device.seed(2);
     let mut model = TransformerSeq2SeqConfig::new(12, 12, 32, 4, 1, 1, 64, 8)
         .with_dropout(0.0)
@@ -264,7 +245,7 @@ fn encoder_classifier_overfits_a_tiny_batch() {
     // Label = the position of token 3 in the sentence: needs positions.
     // Measured on a 2-core CPU: below 0.05 after 223 Adam steps; the budget
     // is 600.
-    let device = Device::default().autodiff();
+    let device = test_device().autodiff();
     device.seed(4);
     let mut model = EncoderTransformerConfig::new(8, 16, 2, 2, 32, 6)
         .with_dropout(0.0)
