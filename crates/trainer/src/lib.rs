@@ -1,0 +1,26 @@
+//! Training, evaluation and data for the attention workspace, on Burn's
+//! trainer (`burn::train`), and the `attn` command line. See
+//! `docs/training.md`.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod data;
+pub mod renderer;
+pub mod run_dir;
+pub mod steps;
+pub mod train;
+
+/// What can go wrong, each with a message that says what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// Bad input: a config, a file, a run directory, a device name.
+    #[error("{0}")]
+    Input(String),
+    /// Reading or writing a file failed.
+    #[error("{0}")]
+    Io(String),
+    /// Training stopped on an error (a non-finite loss, say).
+    #[error("training failed: {0}")]
+    Training(String),
+}

@@ -1,0 +1,175 @@
+//! What Burn's trainer needs from this project: batches, the training and
+//! validation steps of the sequence-to-sequence model, and a guard that stops
+//! a run whose loss is not finite.
+
+use std::sync::Arc;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::prelude::*;
+use burn::tensor::{Int, TensorData, TensorReadError};
+use burn::train::metric::{Adaptor, Metric, MetricMetadata, MetricName, SerializedEntry};
+use burn::train::{InferenceStep, SequenceOutput, TrainOutput, TrainStep};
+use models::{RnnSeq2Seq, TeacherForcing};
+
+use crate::data::{BOS, EOS, PAD, Pair};
+
+/// A padded batch of pairs.
+#[derive(Clone, Debug)]
+pub struct Seq2SeqBatch {
+    /// `[batch, src_len]`.
+    pub source: Tensor<2, Int>,
+    /// Source lengths.
+    pub lengths: Vec<usize>,
+    /// `[batch, tgt_len]`: `bos y_1 .. y_T`.
+    pub target_input: Tensor<2, Int>,
+    /// `[batch, tgt_len]`: `y_1 .. y_T eos`.
+    pub target_output: Tensor<2, Int>,
+}
+
+/// Pads pairs into a [`Seq2SeqBatch`].
+#[derive(Clone, Debug, Default)]
+pub struct Seq2SeqBatcher;
+
+fn padded(rows: &[Vec<usize>], device: &Device) -> Tensor<2, Int> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(1);
+    let data: Vec<i64> = rows
+        .iter()
+        .flat_map(|row| {
+            row.iter()
+                .map(|&t| t as i64)
+                .chain(std::iter::repeat_n(PAD as i64, width - row.len()))
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(data, [rows.len(), width]), device)
+}
+
+impl Batcher<Pair, Seq2SeqBatch> for Seq2SeqBatcher {
+    fn batch(&self, items: Vec<Pair>, device: &Device) -> Seq2SeqBatch {
+        let sources: Vec<Vec<usize>> = items.iter().map(|p| p.source.clone()).collect();
+        let inputs: Vec<Vec<usize>> = items.iter().map(|p| [vec![BOS], p.target.clone()].concat()).collect();
+        let outputs: Vec<Vec<usize>> = items.iter().map(|p| [p.target.clone(), vec![EOS]].concat()).collect();
+        Seq2SeqBatch {
+            lengths: sources.iter().map(Vec::len).collect(),
+            source: padded(&sources, device),
+            target_input: padded(&inputs, device),
+            target_output: padded(&outputs, device),
+        }
+    }
+}
+
+/// The model with the training options its steps need.
+#[derive(Module, Debug)]
+pub struct Seq2SeqLearner {
+    /// The model.
+    pub model: RnnSeq2Seq,
+    /// Label smoothing of the loss.
+    pub label_smoothing: f64,
+    /// Probability of the gold previous token in training.
+    pub teacher_forcing: f64,
+}
+
+impl Seq2SeqLearner {
+    fn run(&self, batch: Seq2SeqBatch, teacher_forcing: TeacherForcing) -> SequenceOutput {
+        let out = self
+            .model
+            .forward(batch.source, &batch.lengths, batch.target_input, teacher_forcing);
+        let [rows, len, vocab] = out.logits.dims();
+        let smoothing = (self.label_smoothing > 0.0).then_some(self.label_smoothing as f32);
+        let loss = CrossEntropyLossConfig::new()
+            .with_pad_tokens(Some(vec![PAD]))
+            .with_smoothing(smoothing)
+            .init(&out.logits.device())
+            .forward(
+                out.logits.clone().reshape([rows * len, vocab]),
+                batch.target_output.clone().reshape([rows * len]),
+            );
+        SequenceOutput::new(loss, out.logits, None, batch.target_output)
+    }
+}
+
+impl TrainStep for Seq2SeqLearner {
+    type Input = Seq2SeqBatch;
+    type Output = SequenceOutput;
+
+    fn step(&self, batch: Seq2SeqBatch) -> TrainOutput<SequenceOutput> {
+        let teacher_forcing = if self.teacher_forcing >= 1.0 {
+            TeacherForcing::Always
+        } else {
+            TeacherForcing::Ratio(self.teacher_forcing)
+        };
+        let output = self.run(batch, teacher_forcing);
+        TrainOutput::new(self, output.loss.backward(), output)
+    }
+}
+
+impl InferenceStep for Seq2SeqLearner {
+    type Input = Seq2SeqBatch;
+    type Output = SequenceOutput;
+
+    /// Validation feeds the gold previous tokens, so its loss is comparable
+    /// across runs whatever their teacher forcing.
+    fn step(&self, batch: Seq2SeqBatch) -> SequenceOutput {
+        self.run(batch, TeacherForcing::Always)
+    }
+}
+
+/// The loss of one step, for [`FiniteLoss`].
+pub struct LossValue(Tensor<1>);
+
+impl Adaptor<LossValue> for SequenceOutput {
+    fn adapt(&self) -> LossValue {
+        LossValue(self.loss.clone())
+    }
+}
+
+/// Stops the run, through Burn's interrupter, at the first loss that is NaN
+/// or infinite, naming the iteration; the checkpoints of the epochs before
+/// stay as they were.
+#[derive(Clone)]
+pub struct FiniteLoss {
+    name: MetricName,
+}
+
+impl Default for FiniteLoss {
+    fn default() -> Self {
+        Self {
+            name: Arc::new("Finite loss".to_string()),
+        }
+    }
+}
+
+impl Metric for FiniteLoss {
+    type Input = LossValue;
+
+    fn name(&self) -> MetricName {
+        self.name.clone()
+    }
+
+    fn update(&mut self, loss: &LossValue, metadata: &MetricMetadata) -> Result<SerializedEntry, TensorReadError> {
+        let value = loss.0.clone().mean().try_into_scalar::<f64>()?;
+        if !value.is_finite() {
+            let at = metadata
+                .iteration
+                .map_or_else(|| "an unknown step".to_string(), |i| format!("iteration {i}"));
+            let reason = format!("the loss is {value} at {at}; training stopped, the last good checkpoint is kept");
+            return Err(TensorReadError::Execution(burn_std::ExecutionError::with_context(
+                reason,
+            )));
+        }
+        Ok(SerializedEntry {
+            formatted: "finite".into(),
+            serialized: "1".into(),
+        })
+    }
+
+    fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
+        Ok(SerializedEntry {
+            formatted: "finite".into(),
+            serialized: "1".into(),
+        })
+    }
+
+    fn clear(&mut self) {}
+}

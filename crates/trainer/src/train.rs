@@ -1,0 +1,309 @@
+//! `attn train` and `attn eval`: a run from configuration to saved model,
+//! on Burn's trainer.
+
+use std::path::Path;
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataset::InMemDataset;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::lr_scheduler::LrSchedulerConfig;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::lr_scheduler::linear::LinearLrSchedulerConfig;
+use burn::lr_scheduler::noam::NoamLrSchedulerConfig;
+use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
+use burn::module::Module;
+use burn::optim::AdamConfig;
+use burn::prelude::*;
+use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
+use burn::train::{ExecutionStrategy, Learner, LearnerSummary, MultiDeviceOptim, SupervisedTraining};
+use models::{RnnSeq2Seq, RnnSeq2SeqConfig, Translate};
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+use crate::config::{TrainConfig, config_path};
+use crate::data::{PAD, Pair, Vocabulary, reverse_splits, reverse_vocabulary};
+use crate::run_dir::{is_fresh, last_complete_checkpoint, write_atomic, write_json};
+use crate::steps::{FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner};
+
+/// The metrics every epoch records, as Burn names them.
+const METRICS: [&str; 2] = ["Loss", "Accuracy"];
+
+/// What `summary.json` says about a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The task.
+    pub task: String,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Validation loss of the last epoch.
+    pub valid_loss: Option<f64>,
+    /// Validation token accuracy (%) of the last epoch.
+    pub valid_accuracy: Option<f64>,
+}
+
+/// How a run starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// A new run in an empty or absent directory.
+    Fresh,
+    /// Continue the run in the directory from its last complete checkpoint.
+    Resume,
+}
+
+fn model_config(config: &TrainConfig, vocab: &Vocabulary) -> RnnSeq2SeqConfig {
+    RnnSeq2SeqConfig::new(vocab.len(), vocab.len())
+        .with_d_embed(config.d_embed)
+        .with_d_hidden(config.d_hidden)
+        .with_cell(config.cell)
+        .with_direction(config.direction)
+        .with_attention(config.attention.decoder_attention())
+        .with_max_len(config.max_len + 1)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
+}
+
+/// Reads a run directory's config, checking that it holds a run of `task`
+/// when one is given.
+///
+/// # Errors
+///
+/// If the directory holds no readable config, or a run of another task.
+pub fn read_run_config(run: &Path, task: Option<crate::config::TaskName>) -> Result<TrainConfig, TrainError> {
+    let path = config_path(run);
+    if !path.exists() {
+        return Err(TrainError::Input(format!(
+            "{}: not a run directory (no config.json)",
+            run.display()
+        )));
+    }
+    let stored: TrainConfig = read_json(&path)?;
+    if let Some(task) = task
+        && stored.task != task
+    {
+        return Err(TrainError::Input(format!(
+            "{}: holds a `{}` run, not `{}`",
+            run.display(),
+            stored.task.as_str(),
+            task.as_str()
+        )));
+    }
+    Ok(stored)
+}
+
+fn learning_rate_scheduler(
+    config: &TrainConfig,
+    total_steps: usize,
+) -> Result<burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler, TrainError> {
+    use crate::config::ScheduleName;
+    let lr = config.learning_rate;
+    let warmup = config.warmup_steps.min(total_steps.saturating_sub(1)).max(1);
+    let scheduler = match config.schedule {
+        ScheduleName::Constant => return Ok(lr.into()),
+        ScheduleName::WarmupCosine => SequentialLrSchedulerConfig::new(
+            vec![
+                LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(lr / 100.0, lr, warmup)),
+                LrSchedulerConfig::Cosine(
+                    CosineAnnealingLrSchedulerConfig::new(lr, (total_steps - warmup).max(1)).with_min_lr(lr / 100.0),
+                ),
+            ],
+            vec![warmup],
+        )
+        .init(),
+        ScheduleName::Noam => NoamLrSchedulerConfig::new(lr)
+            .with_warmup_steps(warmup)
+            .with_model_size(config.d_hidden)
+            .init(),
+    };
+    scheduler.map_err(|e| TrainError::Input(format!("config: invalid schedule: {e}")))
+}
+
+/// Trains `config` in `run`, on `devices` copies of the device (data
+/// parallel), and returns the summary it also writes.
+///
+/// # Errors
+///
+/// Bad configuration or run directory, an unknown device, a write that
+/// fails, or a training that fails (a non-finite loss, say).
+pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> Result<RunSummary, TrainError> {
+    config.validate()?;
+    let device =
+        attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let vocab = reverse_vocabulary(config.symbols);
+    let resume_from = match start {
+        Start::Fresh => {
+            if !is_fresh(run) {
+                return Err(TrainError::Input(format!(
+                    "{}: the run directory exists and is not empty; continue it with --resume {0}, or choose another --run-dir",
+                    run.display()
+                )));
+            }
+            std::fs::create_dir_all(run)
+                .map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", run.display())))?;
+            write_json(&config_path(run), config)?;
+            write_json(&run.join("vocab.json"), &vocab)?;
+            None
+        }
+        Start::Resume => {
+            let epoch = last_complete_checkpoint(run);
+            tracing::info!(
+                "resuming {} from {}",
+                run.display(),
+                epoch.map_or("the start".to_string(), |e| format!("epoch {e}"))
+            );
+            epoch
+        }
+    };
+
+    device.seed(config.seed);
+    let [train_pairs, valid_pairs, _] = reverse_splits(config.seed, config.train_size, config.symbols, config.max_len);
+    let steps_per_epoch = train_pairs.len().div_ceil(config.batch_size * devices.max(1));
+    let loader = |pairs: Vec<Pair>| {
+        DataLoaderBuilder::new(Seq2SeqBatcher)
+            .batch_size(config.batch_size)
+            .shuffle(config.seed)
+            .set_device(device.clone())
+            .build(InMemDataset::new(pairs))
+    };
+    let (train_loader, valid_loader) = (loader(train_pairs), loader(valid_pairs));
+
+    let model = model_config(config, &vocab).init(&device.clone().autodiff());
+    let learner = Seq2SeqLearner {
+        model,
+        label_smoothing: config.label_smoothing,
+        teacher_forcing: config.teacher_forcing,
+    };
+    let optim = AdamConfig::new()
+        .with_grad_clipping(config.grad_clip.map(|c| GradientClippingConfig::Norm(c as f32)))
+        .init();
+    let scheduler = learning_rate_scheduler(config, steps_per_epoch * config.epochs)?;
+
+    let mut training = SupervisedTraining::new(run, train_loader, valid_loader)
+        .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
+        .metric_train_numeric(LearningRateMetric::new())
+        .metric_train(FiniteLoss::default())
+        .with_default_checkpointers()
+        .with_application_logger(None)
+        .num_epochs(config.epochs)
+        .summary();
+    if let Some(epoch) = resume_from {
+        training = training.checkpoint(epoch);
+    }
+    // Burn's TUI on a terminal; plain lines for logs and pipes.
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        training = training.renderer(Box::new(crate::renderer::PlainRenderer::default()));
+    }
+    if devices > 1 {
+        training = training.with_training_strategy(
+            ExecutionStrategy::multi(vec![device.clone(); devices], MultiDeviceOptim::OptimMainDevice).into(),
+        );
+    }
+    let result = training.launch(Learner::new(learner, optim, scheduler));
+    if let Some(error) = result.error {
+        return Err(TrainError::Training(format!("{}: {error}", run.display())));
+    }
+
+    result.model.model.save_file(run.join("model.bpk")).map_err(|e| {
+        TrainError::Io(format!(
+            "{}: cannot save the model: {e:?}",
+            run.join("model.bpk").display()
+        ))
+    })?;
+    let summary = LearnerSummary::new(run, &METRICS)
+        .map_err(|e| TrainError::Io(format!("{}: cannot read the metric logs: {e}", run.display())))?;
+    let mut csv = String::from("epoch,split,metric,value\n");
+    for (split, metrics) in [("train", &summary.metrics.train), ("valid", &summary.metrics.valid)] {
+        for metric in metrics {
+            for entry in &metric.entries {
+                csv.push_str(&format!("{},{split},{},{}\n", entry.step, metric.name, entry.value));
+            }
+        }
+    }
+    write_atomic(&run.join("metrics.csv"), csv.as_bytes())?;
+    let last = |name: &str| {
+        summary
+            .metrics
+            .valid
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.entries.last())
+            .map(|e| e.value)
+    };
+    let run_summary = RunSummary {
+        task: config.task.as_str().to_string(),
+        epochs: summary.epochs,
+        valid_loss: last("Loss"),
+        valid_accuracy: last("Accuracy"),
+    };
+    write_json(&run.join("summary.json"), &run_summary)?;
+    Ok(run_summary)
+}
+
+/// What `attn eval` reports: greedy decoding of the test split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    /// Test sentences.
+    pub sentences: usize,
+    /// Sentences decoded exactly (%).
+    pub exact_match: f64,
+    /// Target tokens decoded at the right position (%), end token included.
+    pub token_accuracy: f64,
+}
+
+/// Loads the trained model of `run`.
+///
+/// # Errors
+///
+/// If the run has no config or model, or the model file is damaged.
+pub fn load_model(run: &Path, device: &Device) -> Result<(TrainConfig, Vocabulary, RnnSeq2Seq), TrainError> {
+    let config = read_run_config(run, None)?;
+    let vocab: Vocabulary = read_json(&run.join("vocab.json"))?;
+    let path = run.join("model.bpk");
+    if !path.exists() {
+        return Err(TrainError::Input(format!(
+            "{}: no trained model; the run has not finished (resume it with `attn train {} --resume {}`)",
+            path.display(),
+            config.task.as_str(),
+            run.display()
+        )));
+    }
+    let model = model_config(&config, &vocab)
+        .init(device)
+        .try_load_file(&path)
+        .map_err(|e| TrainError::Input(format!("{}: damaged model file: {e:?}", path.display())))?;
+    Ok((config, vocab, model))
+}
+
+/// Evaluates the trained model of `run` on its test split.
+///
+/// # Errors
+///
+/// As [`load_model`], or an unknown device.
+pub fn evaluate(run: &Path, device_name: Option<&str>) -> Result<EvalReport, TrainError> {
+    let device = attention_core::device::select(device_name).map_err(|e| TrainError::Input(e.to_string()))?;
+    let (config, _, model) = load_model(run, &device)?;
+    let [_, _, test] = reverse_splits(config.seed, config.train_size, config.symbols, config.max_len);
+    let (mut exact, mut correct, mut total) = (0, 0, 0);
+    for chunk in test.chunks(config.batch_size) {
+        let batch = burn::data::dataloader::batcher::Batcher::batch(&Seq2SeqBatcher, chunk.to_vec(), &device);
+        let translations = model.translate_greedy(batch.source, &batch.lengths);
+        for (pair, translation) in chunk.iter().zip(&translations) {
+            exact += usize::from(translation.tokens == pair.target);
+            let mut produced = translation.tokens.clone();
+            produced.push(crate::data::EOS);
+            let mut wanted = pair.target.clone();
+            wanted.push(crate::data::EOS);
+            correct += wanted.iter().zip(&produced).filter(|(a, b)| a == b).count();
+            total += wanted.len();
+        }
+    }
+    let percent = |n: usize, d: usize| 100.0 * n as f64 / d.max(1) as f64;
+    Ok(EvalReport {
+        sentences: test.len(),
+        exact_match: percent(exact, test.len()),
+        token_accuracy: percent(correct, total),
+    })
+}

@@ -1,0 +1,293 @@
+//! The `attn` program end to end, as a user runs it: a real process, real
+//! files, a real SIGKILL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn attn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("attn runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A run small enough for seconds: 200 sequences, 2 epochs.
+const SMALL: [&str; 8] = [
+    "--train-size",
+    "200",
+    "--epochs",
+    "2",
+    "--d-hidden",
+    "16",
+    "--d-embed",
+    "8",
+];
+
+fn train_small(run: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "reverse", "--run-dir", run.to_str().unwrap()];
+    args.extend(SMALL);
+    args.extend(extra);
+    attn(&args)
+}
+
+#[test]
+fn a_run_writes_its_directory_and_evaluates() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = train_small(&run, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    for file in [
+        "config.json",
+        "vocab.json",
+        "metrics.csv",
+        "model.bpk",
+        "summary.json",
+        "checkpoint/model-2.bpk",
+    ] {
+        assert!(run.join(file).exists(), "{file} is missing");
+    }
+    // The plain renderer: one line per epoch and split.
+    assert!(text(&out).contains("epoch 2/2 valid: Accuracy"), "{}", text(&out));
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert!(csv.starts_with("epoch,split,metric,value\n1,train,Loss,"), "{csv}");
+    let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
+    assert!(eval.status.success(), "{}", text(&eval));
+    assert!(text(&eval).contains("test sentences, exact match"), "{}", text(&eval));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = |name: &str, seed: &str| {
+        let run = dir.path().join(name);
+        let out = train_small(&run, &["--seed", seed]);
+        assert!(out.status.success(), "{}", text(&out));
+        std::fs::read_to_string(run.join("metrics.csv")).unwrap()
+    };
+    let first = metrics("a", "7");
+    assert_eq!(first, metrics("b", "7"));
+    assert_ne!(first, metrics("c", "8"));
+}
+
+#[test]
+fn a_config_file_is_read_and_the_command_line_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("run.toml");
+    std::fs::write(
+        &config,
+        "task = \"reverse\"\nepochs = 1\ntrain_size = 200\nd_hidden = 16\nlearning_rate = 0.01\n",
+    )
+    .unwrap();
+    let run = dir.path().join("run");
+    let out = attn(&[
+        "train",
+        "reverse",
+        "--config",
+        config.to_str().unwrap(),
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--d-hidden",
+        "12",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(saved["epochs"], 1);
+    assert_eq!(saved["learning_rate"], 0.01);
+    assert_eq!(saved["d_hidden"], 12, "the command line wins");
+}
+
+fn wait_for(path: &Path, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn resume_continues_after_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "train",
+            "reverse",
+            "--run-dir",
+            run.to_str().unwrap(),
+            "--train-size",
+            "3000",
+            "--epochs",
+            "4",
+            "--d-hidden",
+            "16",
+            "--d-embed",
+            "8",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as the first epoch's checkpoint lands: mid-way through
+    // the second epoch at the latest.
+    assert!(
+        wait_for(&run.join("checkpoint/scheduler-1.bpk"), Duration::from_secs(120)),
+        "no checkpoint appeared"
+    );
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    assert!(!run.join("model.bpk").exists(), "the run was killed before it finished");
+
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    for epoch in 1..=4 {
+        assert!(
+            csv.contains(&format!("\n{epoch},valid,Loss,")),
+            "epoch {epoch} missing:\n{csv}"
+        );
+    }
+    assert!(run.join("model.bpk").exists());
+}
+
+#[test]
+fn a_damaged_checkpoint_is_skipped_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = train_small(&run, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Truncate the last epoch's model checkpoint, as a crash mid-write on a
+    // file system without atomic renames could.
+    let last = run.join("checkpoint/model-2.bpk");
+    let bytes = std::fs::read(&last).unwrap();
+    std::fs::write(&last, &bytes[..bytes.len() / 2]).unwrap();
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap(), "--epochs", "3"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("resuming at epoch 2 of 3"), "{}", text(&out));
+}
+
+fn run_dir_config(run: &Path) -> String {
+    std::fs::read_to_string(run.join("config.json")).unwrap()
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_and_a_non_zero_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| -> PathBuf { dir.path().join(name) };
+
+    let out = attn(&["train", "reverse", "--learning-rat", "0.1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("unexpected argument '--learning-rat'"),
+        "{}",
+        text(&out)
+    );
+
+    std::fs::write(path("typo.toml"), "task = \"reverse\"\nlearning_rat = 0.1\n").unwrap();
+    let out = attn(&["train", "reverse", "--config", path("typo.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("unknown field `learning_rat`"), "{}", text(&out));
+    assert!(text(&out).contains("typo.toml"), "{}", text(&out));
+
+    std::fs::write(path("type.json"), r#"{"task": "reverse", "epochs": "ten"}"#).unwrap();
+    let out = attn(&["train", "reverse", "--config", path("type.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("type.json: invalid type: string \"ten\", expected usize"),
+        "{}",
+        text(&out)
+    );
+
+    let out = attn(&["train", "reverse", "--config", path("absent.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("absent.toml: cannot read"), "{}", text(&out));
+
+    let out = attn(&[
+        "train",
+        "reverse",
+        "--run-dir",
+        path("r").to_str().unwrap(),
+        "--label-smoothing",
+        "1.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("config: invalid `label_smoothing`: must be in [0, 1), got 1.5"),
+        "{}",
+        text(&out)
+    );
+
+    let out = attn(&["train", "reverse", "--resume", path("nowhere").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("not a run directory (no config.json)"),
+        "{}",
+        text(&out)
+    );
+
+    let out = attn(&["eval", "--run", path("nowhere").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = attn(&["train", "reverse", "--device", "cuda"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("unknown device `cuda`"), "{}", text(&out));
+}
+
+#[test]
+fn an_existing_run_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    assert!(train_small(&run, &[]).status.success());
+    let before = run_dir_config(&run);
+    let model = std::fs::read(run.join("model.bpk")).unwrap();
+    let out = train_small(&run, &["--seed", "9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("the run directory exists and is not empty"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(run_dir_config(&run), before);
+    assert_eq!(std::fs::read(run.join("model.bpk")).unwrap(), model);
+
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap(), "--seed", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("only --epochs and --device can change, not --seed"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn help_reads_well() {
+    let out = attn(&["train", "--help"]);
+    assert!(out.status.success());
+    let help = text(&out);
+    for option in [
+        "--config",
+        "--resume",
+        "--seed",
+        "--schedule",
+        "--label-smoothing",
+        "--device",
+        "--devices",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+}
