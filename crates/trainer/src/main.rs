@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Train a model on a task; writes a run directory (see docs/training.md).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate a trained run on its test split.
     Eval {
         /// The run directory.
@@ -251,7 +251,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Train(args) => run_train(args),
+        Command::Train(args) => run_train(*args),
         Command::Eval { run, device } => evaluate(&run, device.as_deref()).map(|report| {
             println!(
                 "{}: {} test sentences, exact match {:.2}%, token accuracy {:.2}%",
