@@ -116,7 +116,7 @@ impl InferenceStep for Seq2SeqLearner {
 }
 
 /// The loss of one step, for [`FiniteLoss`].
-pub struct LossValue(Tensor<1>);
+pub struct LossValue(pub Tensor<1>);
 
 impl Adaptor<LossValue> for SequenceOutput {
     fn adapt(&self) -> LossValue {
@@ -172,4 +172,39 @@ impl Metric for FiniteLoss {
     }
 
     fn clear(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::data::dataloader::Progress;
+
+    fn metadata() -> MetricMetadata {
+        MetricMetadata {
+            progress: Progress::new(3, 10, None),
+            iteration: Some(17),
+            lr: None,
+        }
+    }
+
+    #[test]
+    fn a_finite_loss_passes_and_a_nan_one_stops_the_run_naming_the_iteration() {
+        let device = Device::default();
+        let mut guard = FiniteLoss::default();
+        assert!(
+            guard
+                .update(&LossValue(Tensor::from_floats([0.5], &device)), &metadata())
+                .is_ok()
+        );
+        for bad in [f32::NAN, f32::INFINITY] {
+            let error = guard
+                .update(&LossValue(Tensor::from_floats([bad], &device)), &metadata())
+                .unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains(&format!("the loss is {} at iteration 17; training stopped", bad as f64)),
+                "{message}"
+            );
+        }
+    }
 }

@@ -26,7 +26,7 @@ use crate::run_dir::{is_fresh, last_complete_checkpoint, write_atomic, write_jso
 use crate::steps::{FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner};
 
 /// The metrics every epoch records, as Burn names them.
-const METRICS: [&str; 2] = ["Loss", "Accuracy"];
+const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
 
 /// What `summary.json` says about a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

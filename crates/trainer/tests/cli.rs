@@ -291,3 +291,59 @@ fn help_reads_well() {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
 }
+
+/// The mean learning rate of each epoch, from `metrics.csv`.
+fn learning_rates(run: &Path) -> Vec<f64> {
+    std::fs::read_to_string(run.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .filter(|line| line.contains(",train,Learning Rate,"))
+        .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn schedules_shape_the_learning_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = |name: &str, extra: &[&str]| {
+        let run = dir.path().join(name);
+        let mut args = vec![
+            "train",
+            "reverse",
+            "--run-dir",
+            run.to_str().unwrap(),
+            "--train-size",
+            "200",
+            "--epochs",
+            "4",
+            "--d-hidden",
+            "16",
+            "--d-embed",
+            "8",
+        ];
+        args.extend(extra);
+        let out = attn(&args);
+        assert!(out.status.success(), "{}", text(&out));
+        learning_rates(&run)
+    };
+    let constant = train("constant", &[]);
+    assert!(constant.iter().all(|&lr| (lr - 0.003).abs() < 1e-9), "{constant:?}");
+    // 7 steps an epoch (200 / 32): warm-up over the first 7, then cosine decay.
+    let cosine = train(
+        "cosine",
+        &[
+            "--schedule",
+            "warmup-cosine",
+            "--warmup-steps",
+            "7",
+            "--label-smoothing",
+            "0.1",
+        ],
+    );
+    assert!(
+        cosine[0] < cosine[1] && cosine[1] > cosine[2] && cosine[2] > cosine[3],
+        "{cosine:?}"
+    );
+    let noam = train("noam", &["--schedule", "noam", "--warmup-steps", "7"]);
+    assert!(noam[0] < noam[1] && noam[1] > noam[3], "{noam:?}");
+}
