@@ -184,15 +184,7 @@ fn seq2seq_beam_width_one_equals_greedy() {
                 max_len: 9,
             },
         );
-        for ((g, b), &length) in greedy.iter().zip(&beam).zip(&LENGTHS) {
-            assert_eq!(g.tokens, b.tokens);
-            assert!((g.log_prob - b.log_prob).abs() < 1e-4);
-            for (g_row, b_row) in g.attention.iter().zip(&b.attention) {
-                for (x, y) in g_row[..length].iter().zip(b_row) {
-                    assert!((x - y).abs() < TOL);
-                }
-            }
-        }
+        assert_beam_one_equals_greedy(&greedy, &beam, &LENGTHS);
     }
 }
 

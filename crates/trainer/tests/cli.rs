@@ -292,12 +292,13 @@ fn help_reads_well() {
     }
 }
 
-/// The mean learning rate of each epoch, from `metrics.csv`.
-fn learning_rates(run: &Path) -> Vec<f64> {
+/// One metric per epoch, from `metrics.csv` (`split` is `train` or `valid`).
+fn metric(run: &Path, split: &str, name: &str) -> Vec<f64> {
+    let key = format!(",{split},{name},");
     std::fs::read_to_string(run.join("metrics.csv"))
         .unwrap()
         .lines()
-        .filter(|line| line.contains(",train,Learning Rate,"))
+        .filter(|line| line.contains(&key))
         .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
         .collect()
 }
@@ -324,7 +325,7 @@ fn schedules_shape_the_learning_rate() {
         args.extend(extra);
         let out = attn(&args);
         assert!(out.status.success(), "{}", text(&out));
-        learning_rates(&run)
+        metric(&run, "train", "Learning Rate")
     };
     let constant = train("constant", &[]);
     assert!(constant.iter().all(|&lr| (lr - 0.003).abs() < 1e-9), "{constant:?}");
@@ -346,16 +347,6 @@ fn schedules_shape_the_learning_rate() {
     );
     let noam = train("noam", &["--schedule", "noam", "--warmup-steps", "7"]);
     assert!(noam[0] < noam[1] && noam[1] > noam[3], "{noam:?}");
-}
-
-/// The validation loss of each epoch, from `metrics.csv`.
-fn valid_losses(run: &Path) -> Vec<f64> {
-    std::fs::read_to_string(run.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .filter(|line| line.contains(",valid,Loss,"))
-        .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
-        .collect()
 }
 
 #[test]
@@ -385,7 +376,7 @@ fn two_devices_match_one_device_on_the_same_global_batch() {
         args.extend(extra);
         let out = attn(&args);
         assert!(out.status.success(), "{}", text(&out));
-        valid_losses(&run)
+        metric(&run, "valid", "Loss")
     };
     let one = train("one", &["--batch-size", "64"]);
     let two = train("two", &["--batch-size", "32", "--devices", "2"]);

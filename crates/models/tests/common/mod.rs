@@ -36,3 +36,28 @@ pub fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
         assert!((x - y).abs() <= TOL + TOL * y.abs(), "{what}: element {i}: {x} vs {y}");
     }
 }
+
+/// Asserts that beam search of width 1 found greedy's translations: the
+/// same tokens, log-probabilities and attention rows (greedy ran on the
+/// padded batch, beam search on each sentence alone, so only the first
+/// `length` weights of greedy's rows are compared; the rest are zero).
+#[track_caller]
+pub fn assert_beam_one_equals_greedy(greedy: &[models::Translation], beam: &[models::Translation], lengths: &[usize]) {
+    for ((g, b), &length) in greedy.iter().zip(beam).zip(lengths) {
+        assert_eq!(g.tokens, b.tokens);
+        assert_eq!(g.attention.len(), g.tokens.len());
+        assert!(
+            (g.log_prob - b.log_prob).abs() < 1e-4,
+            "{} vs {}",
+            g.log_prob,
+            b.log_prob
+        );
+        for (g_row, b_row) in g.attention.iter().zip(&b.attention) {
+            assert_eq!(b_row.len(), length);
+            assert!(g_row[length..].iter().all(|&w| w == 0.0));
+            for (x, y) in g_row.iter().zip(b_row) {
+                assert!((x - y).abs() < TOL, "{g_row:?} vs {b_row:?}");
+            }
+        }
+    }
+}
