@@ -99,8 +99,15 @@ pub struct TrainConfig {
     pub grad_clip: Option<f64>,
     /// Label smoothing, in `[0, 1)`.
     pub label_smoothing: f64,
-    /// Probability of feeding the gold previous token, per sentence and step.
+    /// Probability of feeding the gold previous token, per sentence and step,
+    /// at the first step of training.
     pub teacher_forcing: f64,
+    /// If set, the teacher-forcing probability falls linearly from
+    /// `teacher_forcing` to this value over the run's steps (scheduled
+    /// sampling, Bengio et al. 2015).
+    pub teacher_forcing_end: Option<f64>,
+    /// Stop when the validation loss has not improved for this many epochs.
+    pub early_stopping: Option<usize>,
     /// Dropout-free model sizes.
     pub d_embed: usize,
     /// Recurrent state width.
@@ -134,6 +141,8 @@ impl Default for TrainConfig {
             grad_clip: Some(1.0),
             label_smoothing: 0.0,
             teacher_forcing: 1.0,
+            teacher_forcing_end: None,
+            early_stopping: None,
             d_embed: 32,
             d_hidden: 64,
             cell: CellKind::Gru,

@@ -87,6 +87,12 @@ struct Overrides {
     /// Probability of the gold previous token in training [default: 1].
     #[arg(long)]
     teacher_forcing: Option<f64>,
+    /// Fall linearly to this teacher-forcing probability by the last step [default: none].
+    #[arg(long)]
+    teacher_forcing_end: Option<f64>,
+    /// Stop when the validation loss has not improved for this many epochs [default: off].
+    #[arg(long)]
+    early_stopping: Option<usize>,
     /// Embedding width [default: 32].
     #[arg(long)]
     d_embed: Option<usize>,
@@ -161,6 +167,12 @@ impl Overrides {
         if self.device.is_some() {
             config.device = self.device;
         }
+        if self.teacher_forcing_end.is_some() {
+            config.teacher_forcing_end = self.teacher_forcing_end;
+        }
+        if self.early_stopping.is_some() {
+            config.early_stopping = self.early_stopping;
+        }
     }
 
     /// The options given, other than those a resumed run may change.
@@ -174,6 +186,8 @@ impl Overrides {
             ("--grad-clip", self.grad_clip.is_some()),
             ("--label-smoothing", self.label_smoothing.is_some()),
             ("--teacher-forcing", self.teacher_forcing.is_some()),
+            ("--teacher-forcing-end", self.teacher_forcing_end.is_some()),
+            ("--early-stopping", self.early_stopping.is_some()),
             ("--d-embed", self.d_embed.is_some()),
             ("--d-hidden", self.d_hidden.is_some()),
             ("--cell", self.cell.is_some()),

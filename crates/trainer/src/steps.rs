@@ -3,6 +3,7 @@
 //! a run whose loss is not finite.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::module::Module;
@@ -59,6 +60,31 @@ impl Batcher<Pair, Seq2SeqBatch> for Seq2SeqBatcher {
     }
 }
 
+/// The teacher-forcing probability over training: linear from `start` to
+/// `end` over `steps` optimizer steps, then `end`. Burn's trainer has no
+/// such schedule, so the learner counts its own steps (shared by the copies
+/// that multi-device training makes).
+#[derive(Clone, Debug)]
+pub struct TeacherForcingSchedule {
+    /// At the first step.
+    pub start: f64,
+    /// From `steps` on.
+    pub end: f64,
+    /// Length of the decay.
+    pub steps: usize,
+    /// Steps taken so far (starts at the resumed step).
+    pub taken: Arc<AtomicUsize>,
+}
+
+impl TeacherForcingSchedule {
+    /// The probability at the next step, counting it.
+    pub fn next(&self) -> f64 {
+        let step = self.taken.fetch_add(1, Ordering::Relaxed);
+        let progress = (step as f64 / self.steps.max(1) as f64).min(1.0);
+        self.start + (self.end - self.start) * progress
+    }
+}
+
 /// The model with the training options its steps need.
 #[derive(Module, Debug)]
 pub struct Seq2SeqLearner {
@@ -67,7 +93,8 @@ pub struct Seq2SeqLearner {
     /// Label smoothing of the loss.
     pub label_smoothing: f64,
     /// Probability of the gold previous token in training.
-    pub teacher_forcing: f64,
+    #[module(skip)]
+    pub teacher_forcing: TeacherForcingSchedule,
 }
 
 impl Seq2SeqLearner {
@@ -94,10 +121,11 @@ impl TrainStep for Seq2SeqLearner {
     type Output = SequenceOutput;
 
     fn step(&self, batch: Seq2SeqBatch) -> TrainOutput<SequenceOutput> {
-        let teacher_forcing = if self.teacher_forcing >= 1.0 {
+        let ratio = self.teacher_forcing.next();
+        let teacher_forcing = if ratio >= 1.0 {
             TeacherForcing::Always
         } else {
-            TeacherForcing::Ratio(self.teacher_forcing)
+            TeacherForcing::Ratio(ratio)
         };
         let output = self.run(batch, teacher_forcing);
         TrainOutput::new(self, output.loss.backward(), output)
@@ -206,5 +234,22 @@ mod tests {
                 "{message}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn teacher_forcing_falls_linearly_then_stays() {
+        let schedule = TeacherForcingSchedule {
+            start: 1.0,
+            end: 0.5,
+            steps: 4,
+            taken: Arc::new(AtomicUsize::new(0)),
+        };
+        let ratios: Vec<f64> = (0..6).map(|_| schedule.next()).collect();
+        assert_eq!(ratios, [1.0, 0.875, 0.75, 0.625, 0.5, 0.5]);
     }
 }

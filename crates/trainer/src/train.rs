@@ -2,6 +2,8 @@
 //! on Burn's trainer.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataset::InMemDataset;
@@ -14,8 +16,12 @@ use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
 use burn::module::Module;
 use burn::optim::AdamConfig;
 use burn::prelude::*;
+use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
-use burn::train::{ExecutionStrategy, Learner, LearnerSummary, MultiDeviceOptim, SupervisedTraining};
+use burn::train::{
+    ExecutionStrategy, Learner, LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim, StoppingCondition,
+    SupervisedTraining,
+};
 use models::{RnnSeq2Seq, RnnSeq2SeqConfig, Translate};
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +29,7 @@ use crate::TrainError;
 use crate::config::{TrainConfig, config_path};
 use crate::data::{PAD, Pair, Vocabulary, reverse_splits, reverse_vocabulary};
 use crate::run_dir::{is_fresh, last_complete_checkpoint, write_atomic, write_json};
-use crate::steps::{FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner};
+use crate::steps::{FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner, TeacherForcingSchedule};
 
 /// The metrics every epoch records, as Burn names them.
 const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
@@ -171,15 +177,22 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
     let (train_loader, valid_loader) = (loader(train_pairs), loader(valid_pairs));
 
     let model = model_config(config, &vocab).init(&device.clone().autodiff());
+    let total_steps = steps_per_epoch * config.epochs;
+    let teacher_forcing = TeacherForcingSchedule {
+        start: config.teacher_forcing,
+        end: config.teacher_forcing_end.unwrap_or(config.teacher_forcing),
+        steps: total_steps,
+        taken: Arc::new(AtomicUsize::new(resume_from.unwrap_or(0) * steps_per_epoch)),
+    };
     let learner = Seq2SeqLearner {
         model,
         label_smoothing: config.label_smoothing,
-        teacher_forcing: config.teacher_forcing,
+        teacher_forcing,
     };
     let optim = AdamConfig::new()
         .with_grad_clipping(config.grad_clip.map(|c| GradientClippingConfig::Norm(c as f32)))
         .init();
-    let scheduler = learning_rate_scheduler(config, steps_per_epoch * config.epochs)?;
+    let scheduler = learning_rate_scheduler(config, total_steps)?;
 
     let mut training = SupervisedTraining::new(run, train_loader, valid_loader)
         .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
@@ -191,6 +204,15 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
         .summary();
     if let Some(epoch) = resume_from {
         training = training.checkpoint(epoch);
+    }
+    if let Some(patience) = config.early_stopping {
+        training = training.early_stopping(MetricEarlyStoppingStrategy::new(
+            &LossMetric::new(),
+            Aggregate::Mean,
+            Direction::Lowest,
+            Split::Valid,
+            StoppingCondition::NoImprovementSince { n_epochs: patience },
+        ));
     }
     // Burn's TUI on a terminal; plain lines for logs and pipes.
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {

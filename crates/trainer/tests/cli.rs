@@ -243,9 +243,56 @@ fn bad_input_gets_a_clear_message_and_a_non_zero_status() {
     let out = attn(&["eval", "--run", path("nowhere").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 
+    // A run directory from another task: its config does not parse as a reverse run.
+    std::fs::create_dir_all(path("other")).unwrap();
+    std::fs::write(path("other/config.json"), r#"{"task": "translate"}"#).unwrap();
+    let out = attn(&["train", "reverse", "--resume", path("other").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("config.json: unknown variant `translate`"),
+        "{}",
+        text(&out)
+    );
+
     let out = attn(&["train", "reverse", "--device", "cuda"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("unknown device `cuda`"), "{}", text(&out));
+}
+
+#[test]
+fn a_truncated_model_is_reported_by_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    assert!(train_small(&run, &[]).status.success());
+    let model = run.join("model.bpk");
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
+    let out = attn(&["eval", "--run", run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("model.bpk: damaged model file"), "{}", text(&out));
+}
+
+#[test]
+fn early_stopping_and_scheduled_teacher_forcing_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = train_small(
+        &run,
+        &[
+            "--early-stopping",
+            "1",
+            "--teacher-forcing",
+            "1",
+            "--teacher-forcing-end",
+            "0.5",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let saved: serde_json::Value = serde_json::from_str(&run_dir_config(&run)).unwrap();
+    assert_eq!(
+        (saved["early_stopping"].as_u64(), saved["teacher_forcing_end"].as_f64()),
+        (Some(1), Some(0.5))
+    );
 }
 
 #[test]
