@@ -8,6 +8,22 @@
 //! ```
 //!
 //! Padding is masked in every self-attention and ignored by the mean pool.
+//!
+//! # Example
+//!
+//! ```
+//! use attention_core::Weights;
+//! use burn::prelude::*;
+//! use models::EncoderTransformerConfig;
+//! let device = Device::default();
+//! // vocab 30, d_model 16, 4 heads, 2 layers, d_ff 32, max_len 12; 5 classes.
+//! let model = EncoderTransformerConfig::new(30, 16, 4, 2, 32, 12).with_n_classes(Some(5)).init(&device);
+//! let tokens = Tensor::<2, Int>::from_ints([[3, 4, 5, 6], [7, 8, 0, 0]], &device);
+//! let out = model.forward(tokens, &[4, 2], Weights::Return);
+//! assert_eq!(out.class_logits.unwrap().dims(), [2, 5]);
+//! assert_eq!(out.attention.len(), 2); // one map per layer
+//! assert_eq!(out.attention[0].dims(), [2, 4, 4, 4]); // [batch, n_heads, len, len]
+//! ```
 
 use attention_core::{
     AbsolutePositions, EncoderBlock, FeedForwardActivation, Mask, NormPlacement, PositionKind, TransformerBlockConfig,

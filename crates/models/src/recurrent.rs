@@ -13,8 +13,9 @@ use burn::prelude::*;
 use burn::tensor::{Bool, Int, TensorData};
 use serde::{Deserialize, Serialize};
 
-/// Which recurrent cell.
+/// Which recurrent cell (`"gru"`, `"lstm"` in configs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CellKind {
     /// Gated recurrent unit (Cho et al. 2014).
     Gru,

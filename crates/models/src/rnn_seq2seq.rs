@@ -16,6 +16,27 @@
 //! a linear layer (`generator`) to the target vocabulary. Source padding is
 //! masked in every attention, and the loss ignores target padding. See
 //! `docs/models.md`.
+//!
+//! # Example
+//!
+//! ```
+//! use burn::prelude::*;
+//! use models::{DecoderAttention, RnnSeq2SeqConfig, TeacherForcing, Translate};
+//! let device = Device::default();
+//! // Tiny sizes; `RnnSeq2SeqConfig::article()` has the article's.
+//! let model = RnnSeq2SeqConfig::new(20, 20)
+//!     .with_d_embed(8)
+//!     .with_d_hidden(16)
+//!     .with_attention(DecoderAttention::Bahdanau)
+//!     .init(&device);
+//! let source = Tensor::<2, Int>::from_ints([[4, 5, 6], [7, 8, 0]], &device); // 0 pads
+//! let target_input = Tensor::<2, Int>::from_ints([[1, 6, 5, 4], [1, 8, 7, 0]], &device);
+//! let out = model.forward(source.clone(), &[3, 2], target_input, TeacherForcing::Always);
+//! assert_eq!(out.logits.dims(), [2, 4, 20]); // [batch, tgt_len, tgt_vocab]
+//! assert_eq!(out.attention.dims(), [2, 4, 3]); // [batch, tgt_len, src_len]
+//! let translations = model.translate_greedy(source, &[3, 2]);
+//! assert!(translations.iter().all(|t| t.attention.len() == t.tokens.len()));
+//! ```
 
 use attention_core::{
     AdditiveScoreConfig, AttentionInput, AttentionUnit, AttentionUnitConfig, ConcatScoreConfig, GeneralScoreConfig,
@@ -32,8 +53,10 @@ use crate::ModelError;
 use crate::decoding::{Special, StepDecoder, Translate};
 use crate::recurrent::{CellKind, Recurrent, RnnState, reverse_within_lengths};
 
-/// Whether the encoder reads the source in one or both directions.
+/// Whether the encoder reads the source in one or both directions
+/// (`"forward"`, `"bidirectional"` in configs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// Left to right.
     Forward,

@@ -11,6 +11,20 @@
 //! Decoding runs one position at a time with a key/value cache per layer
 //! (self-attention keys grow by one per step; the cross-attention's
 //! projected memory is computed once), greedy or with beam search.
+//!
+//! # Example
+//!
+//! ```
+//! use burn::prelude::*;
+//! use models::{BeamConfig, Translate, TransformerSeq2SeqConfig};
+//! let device = Device::default();
+//! // vocabularies 20 and 20, d_model 16, 4 heads, 2 + 2 layers, d_ff 32, max_len 10.
+//! let model = TransformerSeq2SeqConfig::new(20, 20, 16, 4, 2, 2, 32, 10).init(&device);
+//! let source = Tensor::<2, Int>::from_ints([[4, 5, 6]], &device);
+//! let beam = BeamConfig { width: 3, length_penalty: 0.6, max_len: 10 };
+//! let best = &model.translate_beam(source, &[3], beam)[0];
+//! assert_eq!(best.attention.len(), best.tokens.len()); // [tokens][src_len]
+//! ```
 
 use attention_core::{
     AbsolutePositions, DecoderBlock, DecoderBlockCache, EncoderBlock, FeedForwardActivation, Mask, NormPlacement,

@@ -71,7 +71,9 @@ pub enum ScheduleName {
     /// Linear warm-up from a hundredth of the rate, then cosine decay to a
     /// hundredth of it.
     WarmupCosine,
-    /// Vaswani et al.'s schedule: `lr * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5)`.
+    /// Vaswani et al.'s schedule, `d^-0.5 * min(step^-0.5, step * warmup^-1.5)`
+    /// (`d` the model width), scaled so that its peak, at the end of the
+    /// warm-up, is the learning rate.
     Noam,
 }
 
@@ -88,15 +90,15 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Sentences per batch.
     pub batch_size: usize,
-    /// Peak learning rate (Adam).
+    /// Peak learning rate of Adam, whatever the schedule.
     pub learning_rate: f64,
     /// The schedule.
     pub schedule: ScheduleName,
     /// Warm-up steps for `warmup-cosine` and `noam`.
     pub warmup_steps: usize,
     /// Clip each parameter's gradient to this L2 norm (Burn clips per
-    /// parameter tensor, not over all of them); none if absent.
-    pub grad_clip: Option<f64>,
+    /// parameter tensor, not over all of them); 0 turns clipping off.
+    pub grad_clip: f64,
     /// Label smoothing, in `[0, 1)`.
     pub label_smoothing: f64,
     /// Probability of feeding the gold previous token, per sentence and step,
@@ -108,7 +110,7 @@ pub struct TrainConfig {
     pub teacher_forcing_end: Option<f64>,
     /// Stop when the validation loss has not improved for this many epochs.
     pub early_stopping: Option<usize>,
-    /// Dropout-free model sizes.
+    /// Embedding width.
     pub d_embed: usize,
     /// Recurrent state width.
     pub d_hidden: usize,
@@ -138,7 +140,7 @@ impl Default for TrainConfig {
             learning_rate: 3e-3,
             schedule: ScheduleName::Constant,
             warmup_steps: 100,
-            grad_clip: Some(1.0),
+            grad_clip: 1.0,
             label_smoothing: 0.0,
             teacher_forcing: 1.0,
             teacher_forcing_end: None,
@@ -216,10 +218,11 @@ impl TrainConfig {
                 format!("must be in [0, 1], got {}", self.teacher_forcing),
             );
         }
-        if let Some(clip) = self.grad_clip
-            && (clip.is_nan() || clip <= 0.0)
-        {
-            return bad("grad_clip", format!("must be positive, got {clip}"));
+        if self.grad_clip.is_nan() || self.grad_clip < 0.0 {
+            return bad(
+                "grad_clip",
+                format!("must be 0 (off) or positive, got {}", self.grad_clip),
+            );
         }
         Ok(())
     }

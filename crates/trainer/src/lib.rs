@@ -1,6 +1,21 @@
 //! Training, evaluation and data for the attention workspace, on Burn's
 //! trainer (`burn::train`), and the `attn` command line. See
 //! `docs/training.md`.
+//!
+//! # Example
+//!
+//! ```
+//! use trainer::config::TrainConfig;
+//! use trainer::train::{Start, evaluate, train};
+//! let dir = tempfile::tempdir().unwrap();
+//! let run = dir.path().join("reverse");
+//! let config = TrainConfig { epochs: 2, train_size: 200, d_hidden: 16, ..TrainConfig::default() };
+//! let summary = train(&config, &run, Start::Fresh, 1)?;
+//! assert_eq!(summary.epochs, 2);
+//! let report = evaluate(&run, None)?;
+//! assert_eq!(report.sentences, 20); // a tenth of the training size
+//! # Ok::<(), trainer::TrainError>(())
+//! ```
 
 #![warn(missing_docs)]
 

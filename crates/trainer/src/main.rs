@@ -16,7 +16,7 @@ use trainer::train::{Start, evaluate, read_run_config, train};
 /// stderr, filtered by RUST_LOG (default: info, with Burn's per-iteration
 /// lines off: `info,burn_train=warn`).
 #[derive(Parser, Debug)]
-#[command(name = "attn", version, about, long_about = None)]
+#[command(name = "attn", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -150,6 +150,7 @@ impl Overrides {
             learning_rate,
             schedule,
             warmup_steps,
+            grad_clip,
             label_smoothing,
             teacher_forcing,
             d_embed,
@@ -161,9 +162,6 @@ impl Overrides {
             max_len,
             train_size
         );
-        if let Some(clip) = self.grad_clip {
-            config.grad_clip = (clip > 0.0).then_some(clip);
-        }
         if self.device.is_some() {
             config.device = self.device;
         }
@@ -248,9 +246,10 @@ fn run_train(args: TrainArgs) -> Result<(), TrainError> {
     };
     let summary = train(&config, &run, start, args.devices)?;
     println!(
-        "{}: {} epochs, validation loss {}, token accuracy {}",
+        "{}: {} epoch{}, validation loss {}, token accuracy {}",
         run.display(),
         summary.epochs,
+        if summary.epochs == 1 { "" } else { "s" },
         summary.valid_loss.map_or("-".into(), |v| format!("{v:.4}")),
         summary.valid_accuracy.map_or("-".into(), |v| format!("{v:.2}%"))
     );

@@ -155,6 +155,17 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
         }
         Start::Resume => {
             let epoch = last_complete_checkpoint(run);
+            if let Some(done) = epoch
+                && done >= config.epochs
+            {
+                return Err(TrainError::Input(format!(
+                    "{}: the run has trained {done} epochs of {}; pass --epochs with more to train further",
+                    run.display(),
+                    config.epochs
+                )));
+            }
+            // Keep the saved config true to the run (`--epochs` may have grown).
+            write_json(&config_path(run), config)?;
             tracing::info!(
                 "resuming {} from {}",
                 run.display(),
@@ -190,7 +201,7 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
         teacher_forcing,
     };
     let optim = AdamConfig::new()
-        .with_grad_clipping(config.grad_clip.map(|c| GradientClippingConfig::Norm(c as f32)))
+        .with_grad_clipping((config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32)))
         .init();
     let scheduler = learning_rate_scheduler(config, total_steps)?;
 

@@ -85,7 +85,7 @@ fn a_config_file_is_read_and_the_command_line_overrides_it() {
     let config = dir.path().join("run.toml");
     std::fs::write(
         &config,
-        "task = \"reverse\"\nepochs = 1\ntrain_size = 200\nd_hidden = 16\nlearning_rate = 0.01\n",
+        "task = \"reverse\"\nepochs = 1\ntrain_size = 200\nd_hidden = 16\nlearning_rate = 0.01\ncell = \"lstm\"\n",
     )
     .unwrap();
     let run = dir.path().join("run");
@@ -105,6 +105,7 @@ fn a_config_file_is_read_and_the_command_line_overrides_it() {
     assert_eq!(saved["epochs"], 1);
     assert_eq!(saved["learning_rate"], 0.01);
     assert_eq!(saved["d_hidden"], 12, "the command line wins");
+    assert_eq!(saved["cell"], "lstm");
 }
 
 fn wait_for(path: &Path, limit: Duration) -> bool {
@@ -163,6 +164,26 @@ fn resume_continues_after_a_sigkill() {
         );
     }
     assert!(run.join("model.bpk").exists());
+}
+
+#[test]
+fn a_finished_run_resumes_only_to_train_longer() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    assert!(train_small(&run, &[]).status.success());
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("the run has trained 2 epochs of 2; pass --epochs with more"),
+        "{}",
+        text(&out)
+    );
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap(), "--epochs", "3"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        run_dir_config(&run).contains("\"epochs\": 3"),
+        "config.json follows the run"
+    );
 }
 
 #[test]
