@@ -33,11 +33,23 @@ const SMALL: [&str; 8] = [
     "8",
 ];
 
+/// `attn train reverse --run-dir RUN ARGS...`.
+fn train(run: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["train", "reverse", "--run-dir", run.to_str().unwrap()];
+    all.extend(args);
+    attn(&all)
+}
+
+/// [`train`] at the [`SMALL`] sizes.
 fn train_small(run: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["train", "reverse", "--run-dir", run.to_str().unwrap()];
-    args.extend(SMALL);
-    args.extend(extra);
-    attn(&args)
+    train(run, &[&SMALL[..], extra].concat())
+}
+
+/// [`train`], asserting success, and one metric of every epoch.
+fn train_ok(run: &Path, args: &[&str], split: &str, name: &str) -> Vec<f64> {
+    let out = train(run, args);
+    assert!(out.status.success(), "{}", text(&out));
+    metric(run, split, name)
 }
 
 #[test]
@@ -374,31 +386,27 @@ fn metric(run: &Path, split: &str, name: &str) -> Vec<f64> {
 #[test]
 fn schedules_shape_the_learning_rate() {
     let dir = tempfile::tempdir().unwrap();
-    let train = |name: &str, extra: &[&str]| {
-        let run = dir.path().join(name);
-        let mut args = vec![
-            "train",
-            "reverse",
-            "--run-dir",
-            run.to_str().unwrap(),
-            "--train-size",
-            "200",
-            "--epochs",
-            "4",
-            "--d-hidden",
-            "16",
-            "--d-embed",
-            "8",
-        ];
-        args.extend(extra);
-        let out = attn(&args);
-        assert!(out.status.success(), "{}", text(&out));
-        metric(&run, "train", "Learning Rate")
+    let rates = |name: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "--train-size",
+                "200",
+                "--epochs",
+                "4",
+                "--d-hidden",
+                "16",
+                "--d-embed",
+                "8",
+            ][..],
+            extra,
+        ]
+        .concat();
+        train_ok(&dir.path().join(name), &args, "train", "Learning Rate")
     };
-    let constant = train("constant", &[]);
+    let constant = rates("constant", &[]);
     assert!(constant.iter().all(|&lr| (lr - 0.003).abs() < 1e-9), "{constant:?}");
     // 7 steps an epoch (200 / 32): warm-up over the first 7, then cosine decay.
-    let cosine = train(
+    let cosine = rates(
         "cosine",
         &[
             "--schedule",
@@ -413,7 +421,7 @@ fn schedules_shape_the_learning_rate() {
         cosine[0] < cosine[1] && cosine[1] > cosine[2] && cosine[2] > cosine[3],
         "{cosine:?}"
     );
-    let noam = train("noam", &["--schedule", "noam", "--warmup-steps", "7"]);
+    let noam = rates("noam", &["--schedule", "noam", "--warmup-steps", "7"]);
     assert!(noam[0] < noam[1] && noam[1] > noam[3], "{noam:?}");
 }
 
@@ -426,28 +434,24 @@ fn two_devices_match_one_device_on_the_same_global_batch() {
     // gradient magnitudes ~1e-2), so the losses agree to ~1e-3 relative
     // (measured: 1e-4). Clipping is off: it is not scale-invariant.
     let dir = tempfile::tempdir().unwrap();
-    let train = |name: &str, extra: &[&str]| {
-        let run = dir.path().join(name);
-        let mut args = vec![
-            "train",
-            "reverse",
-            "--run-dir",
-            run.to_str().unwrap(),
+    let losses = |name: &str, extra: &[&str]| {
+        let common = [
             "--train-size",
             "64",
             "--max-len",
             "2",
             "--epochs",
             "3",
+            "--grad-clip",
+            "0",
+            "--d-hidden",
+            "16",
         ];
-        args.extend(["--grad-clip", "0", "--d-hidden", "16", "--d-embed", "8", "--seed", "5"]);
-        args.extend(extra);
-        let out = attn(&args);
-        assert!(out.status.success(), "{}", text(&out));
-        metric(&run, "valid", "Loss")
+        let args = [&common[..], &["--d-embed", "8", "--seed", "5"], extra].concat();
+        train_ok(&dir.path().join(name), &args, "valid", "Loss")
     };
-    let one = train("one", &["--batch-size", "64"]);
-    let two = train("two", &["--batch-size", "32", "--devices", "2"]);
+    let one = losses("one", &["--batch-size", "64"]);
+    let two = losses("two", &["--batch-size", "32", "--devices", "2"]);
     assert_eq!(one.len(), 3);
     for (a, b) in one.iter().zip(&two) {
         assert!(
