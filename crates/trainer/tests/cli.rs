@@ -155,11 +155,14 @@ fn resume_continues_after_a_sigkill() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it as soon as the first epoch's checkpoint lands: mid-way through
-    // the second epoch at the latest.
+    // Kill it as soon as the first epoch's checkpoint lands, mid-way through
+    // the second epoch at the latest. Burn writes the three files from three
+    // threads, so wait for all of them: with only some, the resume would
+    // (rightly) start over.
+    let files = ["model", "optim", "scheduler"].map(|name| run.join(format!("checkpoint/{name}-1.bpk")));
     assert!(
-        wait_for(&run.join("checkpoint/scheduler-1.bpk"), Duration::from_secs(120)),
-        "no checkpoint appeared"
+        files.iter().all(|file| wait_for(file, Duration::from_secs(120))),
+        "no complete checkpoint appeared"
     );
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
