@@ -124,40 +124,6 @@ fn beam_width_one_equals_greedy() {
 }
 
 #[test]
-fn wider_beams_never_score_below_greedy_without_a_length_penalty() {
-    // Beam search keeps greedy's path among its candidates at every step, so
-    // the best finished hypothesis scores at least as high.
-    let device = test_device();
-    device.seed(3);
-    let model = RnnSeq2SeqConfig::new(11, 13)
-        .with_d_embed(6)
-        .with_d_hidden(8)
-        .with_max_len(5)
-        .init(&device);
-    let greedy = model.translate_greedy(tokens(&SOURCES, &device), &LENGTHS);
-    let beam = model.translate_beam(
-        tokens(&SOURCES, &device),
-        &LENGTHS,
-        BeamConfig {
-            width: 4,
-            length_penalty: 0.0,
-            max_len: 5,
-        },
-    );
-    for (g, b) in greedy.iter().zip(&beam) {
-        let finished = |t: &Translation| t.tokens.len() < 5;
-        if finished(g) && finished(b) {
-            assert!(
-                b.log_prob >= g.log_prob - 1e-4,
-                "beam {} < greedy {}",
-                b.log_prob,
-                g.log_prob
-            );
-        }
-    }
-}
-
-#[test]
 fn teacher_forcing_ratio_one_is_always_and_zero_is_never() {
     let device = test_device();
     let model = RnnSeq2SeqConfig::new(11, 13)
@@ -296,4 +262,65 @@ fn the_article_preset_has_the_article_sizes() {
         (300, 500, 100, 10_000)
     );
     assert!(config.validate().is_ok());
+}
+
+#[test]
+fn an_exhaustive_beam_finds_the_best_scored_hypothesis() {
+    // With a beam wider than the number of hypotheses (7 tokens, 3 steps:
+    // at most 7^3), beam search is exhaustive, so it must return the
+    // hypothesis with the best length-penalised score, found here by
+    // enumerating every output (here [4, 4, 4], unfinished at max_len):
+    // finished ones score log p / ((5 + len) / 6)^a
+    // with len counting the end token, unfinished ones at max_len without it.
+    let device = test_device();
+    device.seed(9);
+    let mut model = RnnSeq2SeqConfig::new(7, 7)
+        .with_d_embed(6)
+        .with_d_hidden(8)
+        .with_max_len(5)
+        .init(&device);
+    // Make the end token unlikely, so that the best output is not the empty one.
+    let bias = Tensor::<1>::from_floats([0.3, -0.2, -2.0, 0.1, 0.4, -0.1, 0.2], &device);
+    model.generator.bias = Some(burn::module::Param::from_tensor(bias));
+    let (max_len, alpha) = (3, 0.6f32);
+    let penalty = |len: usize| ((5.0 + len as f32) / 6.0).powf(alpha);
+    let source = tokens(&[&[4, 5, 6]], &device);
+    let mut best = (f32::NEG_INFINITY, vec![]);
+    let mut frontier = vec![(model.start(source.clone(), &[3]), 0.0f32, Vec::<usize>::new())];
+    for step in 0..max_len {
+        let mut next = vec![];
+        for (state, log_prob, prefix) in frontier {
+            let last = prefix.last().copied().unwrap_or(1);
+            let token = Tensor::<1, Int>::from_ints([last as i32], &device);
+            let (logits, _, state) = model.step(token, state);
+            let log_probs = to_vec(burn::tensor::activation::log_softmax(logits, 1));
+            for (token, lp) in log_probs.iter().enumerate() {
+                let score = log_prob + lp;
+                if token == 2 {
+                    let normalised = score / penalty(prefix.len() + 1);
+                    if normalised > best.0 {
+                        best = (normalised, prefix.clone());
+                    }
+                } else if step + 1 == max_len {
+                    let normalised = score / penalty(prefix.len() + 1);
+                    if normalised > best.0 {
+                        best = (normalised, [prefix.clone(), vec![token]].concat());
+                    }
+                } else {
+                    next.push((state.clone(), score, [prefix.clone(), vec![token]].concat()));
+                }
+            }
+        }
+        frontier = next;
+    }
+    let beam = model.translate_beam(
+        source,
+        &[3],
+        BeamConfig {
+            width: 400,
+            length_penalty: alpha,
+            max_len,
+        },
+    );
+    assert_eq!(beam[0].tokens, best.1);
 }
