@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bleu;
 pub mod config;
 pub mod data;
 pub mod renderer;

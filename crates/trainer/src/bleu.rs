@@ -1,0 +1,178 @@
+//! Corpus BLEU (Papineni et al. 2002), computed as sacreBLEU 2 computes it
+//! on text that is already tokenized (`tokenize="none"`, one reference):
+//! clipped n-gram counts for n = 1..4 summed over the corpus, the `exp`
+//! smoothing of a zero count (the k-th zero precision becomes
+//! `100 / (2^k * total)`), and the brevity penalty `exp(1 - ref/hyp)` when
+//! the output is shorter than the reference. A corpus with no matching
+//! unigram at all scores 0.
+
+use std::collections::HashMap;
+
+/// A corpus BLEU score and its parts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bleu {
+    /// BLEU, 0 to 100.
+    pub score: f64,
+    /// Modified n-gram precisions, n = 1..4, in percent.
+    pub precisions: [f64; 4],
+    /// The brevity penalty.
+    pub brevity_penalty: f64,
+    /// Tokens in the hypotheses.
+    pub hypothesis_length: usize,
+    /// Tokens in the references.
+    pub reference_length: usize,
+}
+
+fn ngrams<T: AsRef<str>>(tokens: &[T], n: usize) -> HashMap<Vec<&str>, usize> {
+    let mut counts = HashMap::new();
+    for window in tokens.windows(n) {
+        *counts.entry(window.iter().map(AsRef::as_ref).collect()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Corpus BLEU of `hypotheses` against one reference each.
+///
+/// # Panics
+///
+/// If the two lists differ in length.
+///
+/// # Example
+///
+/// ```
+/// use trainer::bleu::corpus_bleu;
+/// let hypothesis = vec![vec!["il", "l'", "aime", "beaucoup", "."]];
+/// let bleu = corpus_bleu(&hypothesis, &hypothesis);
+/// assert!((bleu.score - 100.0).abs() < 1e-9);
+/// // Three words have no 4-gram: BLEU is 0, as in sacreBLEU.
+/// let short = vec![vec!["je", "t'", "aime"]];
+/// assert_eq!(corpus_bleu(&short, &short).score, 0.0);
+/// ```
+pub fn corpus_bleu<T: AsRef<str>, U: AsRef<str>>(hypotheses: &[Vec<T>], references: &[Vec<U>]) -> Bleu {
+    assert_eq!(
+        hypotheses.len(),
+        references.len(),
+        "corpus_bleu: {} hypotheses for {} references",
+        hypotheses.len(),
+        references.len()
+    );
+    let (mut correct, mut totals) = ([0usize; 4], [0usize; 4]);
+    let (mut hypothesis_length, mut reference_length) = (0, 0);
+    for (hypothesis, reference) in hypotheses.iter().zip(references) {
+        hypothesis_length += hypothesis.len();
+        reference_length += reference.len();
+        for n in 1..=4 {
+            let reference_counts = ngrams(reference, n);
+            for (ngram, count) in ngrams(hypothesis, n) {
+                correct[n - 1] += count.min(reference_counts.get(&ngram).copied().unwrap_or(0));
+            }
+            totals[n - 1] += hypothesis.len().saturating_sub(n - 1);
+        }
+    }
+    let mut precisions = [0.0; 4];
+    let mut smoothing = 1.0;
+    // No match at all scores zero with zero precisions, as sacreBLEU does.
+    let any_match = correct.iter().any(|&c| c > 0);
+    for n in (0..4).take_while(|_| any_match) {
+        if totals[n] == 0 {
+            break;
+        }
+        precisions[n] = if correct[n] == 0 {
+            smoothing *= 2.0;
+            100.0 / (smoothing * totals[n] as f64)
+        } else {
+            100.0 * correct[n] as f64 / totals[n] as f64
+        };
+    }
+    let brevity_penalty = if hypothesis_length >= reference_length {
+        1.0
+    } else if hypothesis_length == 0 {
+        0.0
+    } else {
+        (1.0 - reference_length as f64 / hypothesis_length as f64).exp()
+    };
+    // A precision of zero (an n-gram order the output is too short to have)
+    // makes the score zero, as sacreBLEU's log of zero does.
+    let score = if precisions.contains(&0.0) {
+        0.0
+    } else {
+        brevity_penalty * (precisions.iter().map(|p| p.ln()).sum::<f64>() / 4.0).exp()
+    };
+    Bleu {
+        score,
+        precisions,
+        brevity_penalty,
+        hypothesis_length,
+        reference_length,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(sentences: &[&str]) -> Vec<Vec<String>> {
+        sentences
+            .iter()
+            .map(|s| s.split_whitespace().map(String::from).collect())
+            .collect()
+    }
+
+    /// Hypotheses, references, BLEU, precisions, brevity penalty.
+    type Case<'a> = (&'a [&'a str], &'a [&'a str], f64, [f64; 4], f64);
+
+    /// Expected values from sacreBLEU 2.6.0:
+    /// `sacrebleu.corpus_bleu(hyp, [ref], tokenize="none")` -> score, precisions, bp.
+    /// Tolerance 1e-9: the same double-precision arithmetic in another order.
+    #[test]
+    fn matches_sacrebleu() {
+        let cases: [Case; 5] = [
+            (
+                &["je t' aime", "il l' aime beaucoup ."],
+                &["je t' aime", "il l' aime beaucoup ."],
+                100.0,
+                [100.0; 4],
+                1.0,
+            ),
+            (
+                &["je t' aime"],
+                &["je t' aime beaucoup ."],
+                0.0,
+                [100.0, 100.0, 100.0, 0.0],
+                0.513417119032592,
+            ),
+            (
+                &["le chat noir mange la souris"],
+                &["le chat noir a mangé une souris"],
+                27.482545710800192,
+                [66.6666666667, 40.0, 25.0, 16.6666666667],
+                0.846481724890614,
+            ),
+            (
+                &["elle nous voit .", "nous ne mangeons pas de pommes ."],
+                &["elle nous voit .", "nous ne mangeons pas les pommes rouges ."],
+                55.7061549792339,
+                [90.9090909091, 66.6666666667, 57.1428571429, 40.0],
+                0.9131007162822624,
+            ),
+            (&["a b c d"], &["e f g h"], 0.0, [0.0; 4], 1.0),
+        ];
+        for (hypotheses, references, score, precisions, brevity_penalty) in cases {
+            let bleu = corpus_bleu(&words(hypotheses), &words(references));
+            assert!(
+                (bleu.score - score).abs() < 1e-9,
+                "{hypotheses:?}: {} vs {score}",
+                bleu.score
+            );
+            assert!((bleu.brevity_penalty - brevity_penalty).abs() < 1e-9, "{hypotheses:?}");
+            for (got, want) in bleu.precisions.iter().zip(precisions) {
+                // sacreBLEU's precisions were printed to 10 decimals.
+                assert!(
+                    (got - want).abs() < 1e-8,
+                    "{hypotheses:?}: {:?} vs {precisions:?}",
+                    bleu.precisions
+                );
+            }
+        }
+    }
+}
