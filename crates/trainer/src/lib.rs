@@ -25,6 +25,7 @@ pub mod data;
 pub mod renderer;
 pub mod run_dir;
 pub mod steps;
+pub mod tatoeba;
 pub mod train;
 
 /// What can go wrong, each with a message that says what and where.
