@@ -177,7 +177,8 @@ mod tests {
         )
         .unwrap();
         assert!(short.iter().all(|p| p.english.len() <= 4 && p.french.len() <= 4));
-        assert_eq!(short.len(), 9);
+        // Counted by hand: lines 1-4, 7, 8, 14, 20 have at most 4 tokens a side.
+        assert_eq!(short.len(), 8);
     }
 
     #[test]
