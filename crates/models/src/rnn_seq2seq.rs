@@ -111,6 +111,19 @@ pub enum DecoderAttention {
     Fc,
 }
 
+impl DecoderAttention {
+    /// Whether the attentional state `h~_{i-1}` joins the next step's input.
+    fn feeds_back(self) -> bool {
+        matches!(
+            self,
+            DecoderAttention::Luong {
+                input_feeding: InputFeeding::On,
+                ..
+            } | DecoderAttention::Qkv { .. }
+        )
+    }
+}
+
 /// Self-attention over the encoder states, the article's encoder-only
 /// layouts, added to them: `H' = H + Attend(H, H)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -539,14 +552,7 @@ impl RnnSeq2Seq {
             ) => Some(additive.project_keys(states.clone())),
             _ => None,
         };
-        let feed = matches!(
-            self.variant,
-            DecoderAttention::Luong {
-                input_feeding: InputFeeding::On,
-                ..
-            } | DecoderAttention::Qkv { .. }
-        )
-        .then(|| hidden.zeros_like());
+        let feed = self.variant.feeds_back().then(|| hidden.zeros_like());
         DecoderState {
             rnn: self.decoder.state_from_hidden(hidden),
             feed,
@@ -603,14 +609,7 @@ impl RnnSeq2Seq {
                 let attentional = combine
                     .forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))
                     .tanh(); // h~_i
-                let feed = matches!(
-                    self.variant,
-                    DecoderAttention::Luong {
-                        input_feeding: InputFeeding::On,
-                        ..
-                    } | DecoderAttention::Qkv { .. }
-                )
-                .then(|| attentional.clone());
+                let feed = self.variant.feeds_back().then(|| attentional.clone());
                 (self.generator.forward(attentional), weights, rnn, feed)
             }
             DecoderAttention::Fc => {
