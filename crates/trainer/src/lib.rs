@@ -22,6 +22,8 @@
 pub mod bleu;
 pub mod config;
 pub mod data;
+pub mod french;
+pub mod heatmap;
 pub mod renderer;
 pub mod run_dir;
 pub mod steps;
