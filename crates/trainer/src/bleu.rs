@@ -7,6 +7,7 @@
 //! unigram at all scores 0.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 /// A corpus BLEU score and its parts.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,12 +24,94 @@ pub struct Bleu {
     pub reference_length: usize,
 }
 
-fn ngrams<T: AsRef<str>>(tokens: &[T], n: usize) -> HashMap<Vec<&str>, usize> {
+fn ngrams<T: Hash + Eq>(tokens: &[T], n: usize) -> HashMap<&[T], usize> {
     let mut counts = HashMap::new();
     for window in tokens.windows(n) {
-        *counts.entry(window.iter().map(AsRef::as_ref).collect()).or_insert(0) += 1;
+        *counts.entry(window).or_insert(0) += 1;
     }
     counts
+}
+
+/// The sufficient statistics of corpus BLEU, summed sentence by sentence,
+/// so a corpus can be scored in pieces (a validation epoch, batch by batch).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BleuCounts {
+    /// Clipped n-gram matches, n = 1..4.
+    pub correct: [usize; 4],
+    /// n-grams in the hypotheses, n = 1..4.
+    pub totals: [usize; 4],
+    /// Tokens in the hypotheses.
+    pub hypothesis_length: usize,
+    /// Tokens in the references.
+    pub reference_length: usize,
+}
+
+impl BleuCounts {
+    /// Adds one sentence: its hypothesis and its reference, as tokens of any
+    /// comparable kind (words, or token ids).
+    pub fn add<T: Hash + Eq>(&mut self, hypothesis: &[T], reference: &[T]) {
+        self.hypothesis_length += hypothesis.len();
+        self.reference_length += reference.len();
+        for n in 1..=4 {
+            let reference_counts = ngrams(reference, n);
+            for (ngram, count) in ngrams(hypothesis, n) {
+                self.correct[n - 1] += count.min(reference_counts.get(ngram).copied().unwrap_or(0));
+            }
+            self.totals[n - 1] += hypothesis.len().saturating_sub(n - 1);
+        }
+    }
+
+    /// Adds the sentences counted in `other`.
+    pub fn merge(&mut self, other: &BleuCounts) {
+        for n in 0..4 {
+            self.correct[n] += other.correct[n];
+            self.totals[n] += other.totals[n];
+        }
+        self.hypothesis_length += other.hypothesis_length;
+        self.reference_length += other.reference_length;
+    }
+
+    /// The score of the sentences added so far.
+    pub fn bleu(&self) -> Bleu {
+        let (correct, totals) = (self.correct, self.totals);
+        let (hypothesis_length, reference_length) = (self.hypothesis_length, self.reference_length);
+        let mut precisions = [0.0; 4];
+        let mut smoothing = 1.0;
+        // No match at all scores zero with zero precisions, as sacreBLEU does.
+        let any_match = correct.iter().any(|&c| c > 0);
+        for n in (0..4).take_while(|_| any_match) {
+            if totals[n] == 0 {
+                break;
+            }
+            precisions[n] = if correct[n] == 0 {
+                smoothing *= 2.0;
+                100.0 / (smoothing * totals[n] as f64)
+            } else {
+                100.0 * correct[n] as f64 / totals[n] as f64
+            };
+        }
+        let brevity_penalty = if hypothesis_length >= reference_length {
+            1.0
+        } else if hypothesis_length == 0 {
+            0.0
+        } else {
+            (1.0 - reference_length as f64 / hypothesis_length as f64).exp()
+        };
+        // A precision of zero (an n-gram order the output is too short to have)
+        // makes the score zero, as sacreBLEU's log of zero does.
+        let score = if precisions.contains(&0.0) {
+            0.0
+        } else {
+            brevity_penalty * (precisions.iter().map(|p| p.ln()).sum::<f64>() / 4.0).exp()
+        };
+        Bleu {
+            score,
+            precisions,
+            brevity_penalty,
+            hypothesis_length,
+            reference_length,
+        }
+    }
 }
 
 /// Corpus BLEU of `hypotheses` against one reference each.
@@ -56,55 +139,13 @@ pub fn corpus_bleu<T: AsRef<str>, U: AsRef<str>>(hypotheses: &[Vec<T>], referenc
         hypotheses.len(),
         references.len()
     );
-    let (mut correct, mut totals) = ([0usize; 4], [0usize; 4]);
-    let (mut hypothesis_length, mut reference_length) = (0, 0);
+    let mut counts = BleuCounts::default();
     for (hypothesis, reference) in hypotheses.iter().zip(references) {
-        hypothesis_length += hypothesis.len();
-        reference_length += reference.len();
-        for n in 1..=4 {
-            let reference_counts = ngrams(reference, n);
-            for (ngram, count) in ngrams(hypothesis, n) {
-                correct[n - 1] += count.min(reference_counts.get(&ngram).copied().unwrap_or(0));
-            }
-            totals[n - 1] += hypothesis.len().saturating_sub(n - 1);
-        }
+        let hypothesis: Vec<&str> = hypothesis.iter().map(AsRef::as_ref).collect();
+        let reference: Vec<&str> = reference.iter().map(AsRef::as_ref).collect();
+        counts.add(&hypothesis, &reference);
     }
-    let mut precisions = [0.0; 4];
-    let mut smoothing = 1.0;
-    // No match at all scores zero with zero precisions, as sacreBLEU does.
-    let any_match = correct.iter().any(|&c| c > 0);
-    for n in (0..4).take_while(|_| any_match) {
-        if totals[n] == 0 {
-            break;
-        }
-        precisions[n] = if correct[n] == 0 {
-            smoothing *= 2.0;
-            100.0 / (smoothing * totals[n] as f64)
-        } else {
-            100.0 * correct[n] as f64 / totals[n] as f64
-        };
-    }
-    let brevity_penalty = if hypothesis_length >= reference_length {
-        1.0
-    } else if hypothesis_length == 0 {
-        0.0
-    } else {
-        (1.0 - reference_length as f64 / hypothesis_length as f64).exp()
-    };
-    // A precision of zero (an n-gram order the output is too short to have)
-    // makes the score zero, as sacreBLEU's log of zero does.
-    let score = if precisions.contains(&0.0) {
-        0.0
-    } else {
-        brevity_penalty * (precisions.iter().map(|p| p.ln()).sum::<f64>() / 4.0).exp()
-    };
-    Bleu {
-        score,
-        precisions,
-        brevity_penalty,
-        hypothesis_length,
-        reference_length,
-    }
+    counts.bleu()
 }
 
 #[cfg(test)]
@@ -174,5 +215,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn counting_in_pieces_equals_counting_at_once() {
+        // The fourth sacreBLEU case above, added one sentence at a time and
+        // as token ids instead of words.
+        let hypotheses = words(&["elle nous voit .", "nous ne mangeons pas de pommes ."]);
+        let references = words(&["elle nous voit .", "nous ne mangeons pas les pommes rouges ."]);
+        let mut ids = std::collections::HashMap::new();
+        let mut id = |w: &String| {
+            let next = ids.len();
+            *ids.entry(w.clone()).or_insert(next)
+        };
+        let mut counts = BleuCounts::default();
+        for (h, r) in hypotheses.iter().zip(&references) {
+            let (h, r): (Vec<usize>, Vec<usize>) = (h.iter().map(&mut id).collect(), r.iter().map(&mut id).collect());
+            counts.add(&h, &r);
+        }
+        assert!((counts.bleu().score - 55.7061549792339).abs() < 1e-9);
+        assert_eq!(counts.bleu(), corpus_bleu(&hypotheses, &references));
     }
 }

@@ -1,6 +1,8 @@
 //! Progress as plain lines, for logs and pipes: one line per epoch and
-//! split with the epoch's mean of every metric. On a terminal `attn` uses
-//! Burn's TUI instead.
+//! split with the epoch's value of every metric: the value the metric
+//! computes over the whole split when it gives one (corpus BLEU, which is not
+//! a mean of its batches), the mean of its batches otherwise. On a terminal
+//! `attn` uses Burn's TUI instead.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -24,6 +26,9 @@ pub struct PlainRenderer {
     names: HashMap<MetricId, String>,
     /// Metric name to (weighted sum, weight) over the current split.
     sums: BTreeMap<String, (f64, f64)>,
+    /// Metric name to the value computed over the whole split, sent by Burn
+    /// before the split ends.
+    finals: BTreeMap<String, f64>,
     epoch: usize,
     epochs: usize,
     split: String,
@@ -44,7 +49,10 @@ impl PlainRenderer {
                 aggregated_value,
                 count,
             } => (aggregated_value, count as f64),
-            NumericEntry::Final(_) => return,
+            NumericEntry::Final(v) => {
+                self.finals.insert(name, v);
+                return;
+            }
         };
         let sum = self.sums.entry(name).or_default();
         sum.0 += value * weight;
@@ -83,6 +91,7 @@ impl TrainingProgressLogger for PlainRenderer {
         }
         self.split = split.to_string();
         self.sums.clear();
+        self.finals.clear();
     }
 
     fn update_split(&mut self, _items_processed: usize) {}
@@ -92,7 +101,10 @@ impl TrainingProgressLogger for PlainRenderer {
             .sums
             .iter()
             .filter(|(_, (_, weight))| *weight > 0.0)
-            .map(|(name, (sum, weight))| format!("{name} {:.4}", sum / weight))
+            .map(|(name, (sum, weight))| {
+                let value = self.finals.get(name).copied().unwrap_or(sum / weight);
+                format!("{name} {value:.4}")
+            })
             .collect();
         line(format_args!(
             "epoch {}/{} {}: {}",
@@ -115,6 +127,7 @@ impl EvaluationProgressLogger for PlainRenderer {
     fn start_test(&mut self, name: &str, _total_items: usize) {
         self.split = name.to_string();
         self.sums.clear();
+        self.finals.clear();
     }
 
     fn update_test_progress(&mut self, _items_processed: usize) {}
