@@ -2,4 +2,5 @@
 
 #![warn(missing_docs)]
 
+pub mod translate;
 pub mod variants;

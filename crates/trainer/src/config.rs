@@ -15,6 +15,9 @@ pub enum TaskName {
     /// Reverse a sequence of symbols: a synthetic task that needs attention
     /// off the diagonal, generated from the seed (no data to download).
     Reverse,
+    /// Translate English to French: the built-in corpus generated from
+    /// French grammar, or a Tatoeba file given as `data`.
+    Translate,
 }
 
 impl TaskName {
@@ -22,6 +25,7 @@ impl TaskName {
     pub fn as_str(self) -> &'static str {
         match self {
             TaskName::Reverse => "reverse",
+            TaskName::Translate => "translate",
         }
     }
 }
@@ -120,12 +124,23 @@ pub struct TrainConfig {
     pub direction: Direction,
     /// The decoder's attention.
     pub attention: AttentionName,
-    /// Synthetic task: distinct symbols.
+    /// Reverse task: distinct symbols.
     pub symbols: usize,
-    /// Synthetic task: longest sequence.
+    /// Reverse: the longest sequence. Translate: pairs with more tokens on
+    /// either side are dropped. Both: the longest output decoded.
     pub max_len: usize,
-    /// Synthetic task: training sequences (validation gets a tenth).
+    /// Training pairs of the generated data (reverse, or the built-in
+    /// translation corpus); validation and test get a tenth each.
     pub train_size: usize,
+    /// Translate: a Tatoeba-format file (`english<TAB>french[<TAB>...]`)
+    /// instead of the built-in corpus; split 80/10/10 by English sentence.
+    pub data: Option<PathBuf>,
+    /// Translate: keep only pairs whose English starts with one of these
+    /// (the PyTorch tutorial's filter; see `trainer::tatoeba::Filter`).
+    pub english_prefixes: Vec<String>,
+    /// Translate: words seen fewer times in the training split become
+    /// `<unk>`.
+    pub min_count: usize,
     /// Backend by name (`flex`, `ndarray`, `wgpu`); Burn's default if absent.
     pub device: Option<String>,
 }
@@ -153,27 +168,68 @@ impl Default for TrainConfig {
             symbols: 10,
             max_len: 8,
             train_size: 2000,
+            data: None,
+            english_prefixes: Vec::new(),
+            min_count: 1,
             device: None,
         }
     }
 }
 
 impl TrainConfig {
-    /// Reads a TOML (`.toml`) or JSON (any other extension) config file.
+    /// The defaults of `task`: [`Default`] is the reverse task's; the
+    /// translation task trains a bidirectional encoder with wider states on
+    /// its larger data.
+    pub fn for_task(task: TaskName) -> Self {
+        match task {
+            TaskName::Reverse => Self::default(),
+            TaskName::Translate => Self {
+                task,
+                epochs: 6,
+                batch_size: 64,
+                d_embed: 64,
+                d_hidden: 128,
+                direction: Direction::Bidirectional,
+                max_len: 16,
+                train_size: 30_000,
+                ..Self::default()
+            },
+        }
+    }
+
+    /// Reads a TOML (`.toml`) or JSON (any other extension) config file;
+    /// fields it does not set take the defaults of `task` (or of the task it
+    /// names).
     ///
     /// # Errors
     ///
     /// If the file cannot be read, does not parse, names an unknown field or
     /// gives a field the wrong type; the message names the file and where.
-    pub fn from_file(path: &Path) -> Result<Self, TrainError> {
+    pub fn from_file(path: &Path, task: TaskName) -> Result<Self, TrainError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
-        let parsed = if path.extension().is_some_and(|e| e == "toml") {
-            toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
+        // Parsing into the struct first gives the messages with a line and a
+        // field name; the fields given then go over the task's defaults.
+        let given: Result<serde_json::Value, String> = if is_toml {
+            toml::from_str::<Self>(&text)
+                .and_then(|_| toml::from_str(&text))
+                .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))
         } else {
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            serde_json::from_str::<Self>(&text)
+                .and_then(|_| serde_json::from_str(&text))
+                .map_err(|e| format!("{}: {e}", path.display()))
         };
-        parsed.map_err(TrainError::Input)
+        let given = given.map_err(TrainError::Input)?;
+        let task = given
+            .get("task")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or(task);
+        let mut merged = serde_json::to_value(Self::for_task(task)).expect("a config serializes");
+        if let (Some(merged), Some(given)) = (merged.as_object_mut(), given.as_object()) {
+            merged.extend(given.clone());
+        }
+        serde_json::from_value(merged).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
     }
 
     /// Checks the values.
@@ -193,6 +249,17 @@ impl TrainConfig {
             if value == 0 {
                 return bad(field, "must be at least 1, got 0".into());
             }
+        }
+        if self.task != TaskName::Translate {
+            if self.data.is_some() {
+                return bad("data", "a data file is read by the translate task only".into());
+            }
+            if !self.english_prefixes.is_empty() {
+                return bad("english_prefixes", "filter the translate task's data only".into());
+            }
+        }
+        if self.min_count == 0 {
+            return bad("min_count", "must be at least 1, got 0".into());
         }
         if self.symbols < 2 {
             return bad("symbols", format!("must be at least 2, got {}", self.symbols));
@@ -224,11 +291,40 @@ impl TrainConfig {
                 format!("must be 0 (off) or positive, got {}", self.grad_clip),
             );
         }
-        Ok(())
+        // The model's own checks (Luong's dot score on a bidirectional
+        // encoder, say), with vocabularies just large enough to pass.
+        self.model_config(5, 5)
+            .validate()
+            .map_err(|e| TrainError::Input(format!("config: {e}")))
     }
 }
 
 /// The run directory's config file.
 pub fn config_path(run: &Path) -> PathBuf {
     run.join("config.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_the_defaults_of_its_task() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, "epochs = 2\nattention = \"luong-dot\"\n").unwrap();
+        let config = TrainConfig::from_file(&path, TaskName::Translate).unwrap();
+        let expected = TrainConfig {
+            epochs: 2,
+            attention: AttentionName::LuongDot,
+            ..TrainConfig::for_task(TaskName::Translate)
+        };
+        assert_eq!(config, expected);
+        // The task the file names decides the defaults.
+        std::fs::write(&path, "task = \"reverse\"\n").unwrap();
+        assert_eq!(
+            TrainConfig::from_file(&path, TaskName::Translate).unwrap(),
+            TrainConfig::default()
+        );
+    }
 }

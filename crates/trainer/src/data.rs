@@ -1,6 +1,7 @@
-//! Data for the tasks: the synthetic reversal task, and its vocabulary.
+//! Data for the tasks: token ids, vocabularies, and the synthetic reversal
+//! task.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -39,6 +40,30 @@ impl Vocabulary {
         Self { tokens }
     }
 
+    /// The words of `sentences` that occur at least `min_count` times, most
+    /// frequent first (ties in alphabetical order, so the ids do not depend
+    /// on the order of the sentences).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use trainer::data::Vocabulary;
+    /// let sentences = [vec!["je", "t'", "aime"], vec!["il", "l'", "aime"]];
+    /// let vocab = Vocabulary::from_sentences(&sentences, 2);
+    /// assert_eq!(vocab.tokens, ["<pad>", "<bos>", "<eos>", "<unk>", "aime"]);
+    /// ```
+    pub fn from_sentences<S: AsRef<[T]>, T: AsRef<str>>(sentences: &[S], min_count: usize) -> Self {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for sentence in sentences {
+            for word in sentence.as_ref() {
+                *counts.entry(word.as_ref()).or_insert(0) += 1;
+            }
+        }
+        let mut words: Vec<(&str, usize)> = counts.into_iter().filter(|&(_, n)| n >= min_count).collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        Self::new(words.into_iter().map(|(w, _)| w.to_string()))
+    }
+
     /// Number of tokens, specials included.
     pub fn len(&self) -> usize {
         self.tokens.len()
@@ -55,6 +80,56 @@ impl Vocabulary {
             .map(|&id| self.tokens.get(id).map_or("<unk>", String::as_str))
             .collect()
     }
+
+    /// An encoder from words to ids; build it once for many sentences.
+    pub fn encoder(&self) -> Encoder<'_> {
+        Encoder {
+            ids: self
+                .tokens
+                .iter()
+                .enumerate()
+                .skip(4)
+                .map(|(i, w)| (w.as_str(), i))
+                .collect(),
+        }
+    }
+}
+
+/// Words to ids for one [`Vocabulary`].
+#[derive(Clone, Debug)]
+pub struct Encoder<'a> {
+    ids: HashMap<&'a str, usize>,
+}
+
+impl Encoder<'_> {
+    /// The id of each word, [`UNK`] for words outside the vocabulary.
+    pub fn encode<T: AsRef<str>>(&self, words: &[T]) -> Vec<usize> {
+        words
+            .iter()
+            .map(|w| self.ids.get(w.as_ref()).copied().unwrap_or(UNK))
+            .collect()
+    }
+
+    /// The words of `words` outside the vocabulary, in order, each once.
+    pub fn unknown<'w, T: AsRef<str>>(&self, words: &'w [T]) -> Vec<&'w str> {
+        let mut unknown: Vec<&str> = Vec::new();
+        for word in words.iter().map(AsRef::as_ref) {
+            if !self.ids.contains_key(word) && !unknown.contains(&word) {
+                unknown.push(word);
+            }
+        }
+        unknown
+    }
+}
+
+/// The source and target vocabularies of a run, `vocab.json` in its
+/// directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vocabularies {
+    /// What the encoder reads.
+    pub source: Vocabulary,
+    /// What the decoder writes.
+    pub target: Vocabulary,
 }
 
 /// The reversal task's symbols, `a`, `b`, ... (then `s26`, `s27`, ...).

@@ -4,16 +4,30 @@
 //!
 //! # Example
 //!
+//! Train the translator for a moment on the built-in English-French corpus,
+//! score it, and translate the article's sentence (`docs/translate.md`):
+//!
 //! ```
-//! use trainer::config::TrainConfig;
-//! use trainer::train::{Start, evaluate, train};
+//! use trainer::config::{TaskName, TrainConfig};
+//! use trainer::train::{Decoding, Start, evaluate, load_model, train};
 //! let dir = tempfile::tempdir().unwrap();
-//! let run = dir.path().join("reverse");
-//! let config = TrainConfig { epochs: 2, train_size: 200, d_hidden: 16, ..TrainConfig::default() };
+//! let run = dir.path().join("translate");
+//! let config = TrainConfig {
+//!     epochs: 1,
+//!     train_size: 300,
+//!     d_embed: 16,
+//!     d_hidden: 32,
+//!     ..TrainConfig::for_task(TaskName::Translate)
+//! };
 //! let summary = train(&config, &run, Start::Fresh, 1)?;
-//! assert_eq!(summary.epochs, 2);
-//! let report = evaluate(&run, None)?;
-//! assert_eq!(report.sentences, 20); // a tenth of the training size
+//! assert_eq!(summary.epochs, 1);
+//! let report = evaluate(&run, None, Decoding::Greedy)?;
+//! assert_eq!(report.sentences, 30); // a tenth of the training size
+//! let device = burn::prelude::Device::default();
+//! let trained = load_model(&run, &device)?;
+//! let translation = trainer::translate::translate(&trained, "I love you", Decoding::Greedy, &device)?;
+//! assert_eq!(translation.source, ["i", "love", "you"]);
+//! assert_eq!(translation.attention.len(), translation.output.len());
 //! # Ok::<(), trainer::TrainError>(())
 //! ```
 
@@ -29,6 +43,8 @@ pub mod run_dir;
 pub mod steps;
 pub mod tatoeba;
 pub mod train;
+pub mod translate;
+pub mod translation;
 
 /// What can go wrong, each with a message that says what and where.
 #[derive(Debug, thiserror::Error)]

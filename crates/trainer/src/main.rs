@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use models::{CellKind, Direction};
 use trainer::TrainError;
 use trainer::config::{AttentionName, ScheduleName, TaskName, TrainConfig};
-use trainer::train::{Start, evaluate, read_run_config, train};
+use trainer::train::{Decoding, Start, evaluate, load_model, read_run_config, train};
 
 /// Train and evaluate attention models on CPU or GPU.
 ///
@@ -26,15 +26,39 @@ struct Cli {
 enum Command {
     /// Train a model on a task; writes a run directory (see docs/training.md).
     Train(Box<TrainArgs>),
-    /// Evaluate a trained run on its test split.
+    /// Evaluate a trained run on its test split: BLEU, exact match, token accuracy.
     Eval {
         /// The run directory.
         #[arg(long)]
         run: PathBuf,
+        /// Decode with beam search of this width instead of greedily.
+        #[arg(long, value_name = "WIDTH")]
+        beam: Option<usize>,
         /// Backend: flex, ndarray or wgpu (those compiled in).
         #[arg(long)]
         device: Option<String>,
     },
+    /// Translate sentences with a trained run and show the attention matrix of each.
+    Translate(TranslateArgs),
+}
+
+#[derive(Args, Debug)]
+struct TranslateArgs {
+    /// The run directory.
+    #[arg(long)]
+    run: PathBuf,
+    /// The sentences, e.g. "I love you".
+    #[arg(required = true)]
+    sentences: Vec<String>,
+    /// Decode with beam search of this width instead of greedily.
+    #[arg(long, value_name = "WIDTH")]
+    beam: Option<usize>,
+    /// Draw the attention matrices to this .png or .svg file.
+    #[arg(long, value_name = "FILE")]
+    heatmap: Option<PathBuf>,
+    /// Backend: flex, ndarray or wgpu (those compiled in).
+    #[arg(long)]
+    device: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -63,10 +87,10 @@ struct Overrides {
     /// Seed of initialisation, data, shuffling, dropout and teacher forcing [default: 42].
     #[arg(long)]
     seed: Option<u64>,
-    /// Epochs [default: 10].
+    /// Epochs [default: reverse 10, translate 6].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Sequences per batch [default: 32].
+    /// Sequences per batch [default: reverse 32, translate 64].
     #[arg(long)]
     batch_size: Option<usize>,
     /// Peak learning rate of Adam [default: 0.003].
@@ -93,16 +117,16 @@ struct Overrides {
     /// Stop when the validation loss has not improved for this many epochs [default: off].
     #[arg(long)]
     early_stopping: Option<usize>,
-    /// Embedding width [default: 32].
+    /// Embedding width [default: reverse 32, translate 64].
     #[arg(long)]
     d_embed: Option<usize>,
-    /// Recurrent state width [default: 64].
+    /// Recurrent state width [default: reverse 64, translate 128].
     #[arg(long)]
     d_hidden: Option<usize>,
     /// Recurrent cell: gru or lstm [default: gru].
     #[arg(long, value_parser = parse_cell)]
     cell: Option<CellKind>,
-    /// Encoder direction: forward or bidirectional [default: forward].
+    /// Encoder direction: forward or bidirectional [default: reverse forward, translate bidirectional].
     #[arg(long, value_parser = parse_direction)]
     direction: Option<Direction>,
     /// The decoder's attention [default: bahdanau].
@@ -111,12 +135,21 @@ struct Overrides {
     /// Reverse task: distinct symbols [default: 10].
     #[arg(long)]
     symbols: Option<usize>,
-    /// Reverse task: longest sequence [default: 8].
+    /// Longest sequence (reverse), longest sentence kept (translate) [default: reverse 8, translate 16].
     #[arg(long)]
     max_len: Option<usize>,
-    /// Reverse task: training sequences [default: 2000].
+    /// Training pairs generated; validation and test get a tenth each [default: reverse 2000, translate 30000].
     #[arg(long)]
     train_size: Option<usize>,
+    /// Translate: a Tatoeba-format file (english<TAB>french[<TAB>...]) instead of the built-in corpus.
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    /// Translate: keep only pairs whose English starts with this (repeatable), as the PyTorch tutorial.
+    #[arg(long = "english-prefix", value_name = "PREFIX")]
+    english_prefixes: Vec<String>,
+    /// Translate: words seen fewer times in training become <unk> [default: 1].
+    #[arg(long)]
+    min_count: Option<usize>,
     /// Backend: flex, ndarray or wgpu (those compiled in) [default: Burn's choice].
     #[arg(long)]
     device: Option<String>,
@@ -160,8 +193,15 @@ impl Overrides {
             attention,
             symbols,
             max_len,
-            train_size
+            train_size,
+            min_count
         );
+        if self.data.is_some() {
+            config.data = self.data;
+        }
+        if !self.english_prefixes.is_empty() {
+            config.english_prefixes = self.english_prefixes;
+        }
         if self.device.is_some() {
             config.device = self.device;
         }
@@ -194,6 +234,9 @@ impl Overrides {
             ("--symbols", self.symbols.is_some()),
             ("--max-len", self.max_len.is_some()),
             ("--train-size", self.train_size.is_some()),
+            ("--data", self.data.is_some()),
+            ("--english-prefix", !self.english_prefixes.is_empty()),
+            ("--min-count", self.min_count.is_some()),
         ];
         given
             .into_iter()
@@ -227,8 +270,8 @@ fn run_train(args: TrainArgs) -> Result<(), TrainError> {
         }
         None => {
             let mut config = match &args.config {
-                Some(path) => TrainConfig::from_file(path)?,
-                None => TrainConfig::default(),
+                Some(path) => TrainConfig::from_file(path, args.task)?,
+                None => TrainConfig::for_task(args.task),
             };
             if config.task != args.task {
                 return Err(TrainError::Input(format!(
@@ -246,13 +289,55 @@ fn run_train(args: TrainArgs) -> Result<(), TrainError> {
     };
     let summary = train(&config, &run, start, args.devices)?;
     println!(
-        "{}: {} epoch{}, validation loss {}, token accuracy {}",
+        "{}: {} epoch{}, validation loss {}, token accuracy {}, BLEU {}",
         run.display(),
         summary.epochs,
         if summary.epochs == 1 { "" } else { "s" },
         summary.valid_loss.map_or("-".into(), |v| format!("{v:.4}")),
-        summary.valid_accuracy.map_or("-".into(), |v| format!("{v:.2}%"))
+        summary.valid_accuracy.map_or("-".into(), |v| format!("{v:.2}%")),
+        summary.valid_bleu.map_or("-".into(), |v| format!("{v:.2}"))
     );
+    Ok(())
+}
+
+fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
+    match beam {
+        None => Ok(Decoding::Greedy),
+        Some(0) => Err(TrainError::Input("--beam must be at least 1".into())),
+        Some(width) => Ok(Decoding::Beam(width)),
+    }
+}
+
+fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
+    let decoding = decoding(args.beam)?;
+    let device =
+        attention_core::device::select(args.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let trained = load_model(&args.run, &device)?;
+    let mut maps = Vec::new();
+    for sentence in &args.sentences {
+        let translation = trainer::translate::translate(&trained, sentence, decoding, &device)?;
+        if !translation.unknown.is_empty() {
+            eprintln!(
+                "warning: `{sentence}`: not in the training vocabulary, read as <unk>: {}",
+                translation.unknown.join(", ")
+            );
+        }
+        println!("{} -> {}\n", translation.source.join(" "), translation.output.join(" "));
+        print!("{}", trainer::translate::format_matrix(&translation));
+        println!();
+        if translation.output.is_empty() {
+            eprintln!("warning: `{sentence}`: the translation is empty, so it has no attention matrix");
+        } else if args.heatmap.is_some() {
+            maps.push(translation.heatmap()?);
+        }
+    }
+    if let Some(path) = &args.heatmap
+        && !maps.is_empty()
+    {
+        let title = format!("attention of {}", args.run.display());
+        trainer::heatmap::save(path, &title, &maps, maps.len().min(3))?;
+        println!("heatmap written to {}", path.display());
+    }
     Ok(())
 }
 
@@ -265,15 +350,19 @@ fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Train(args) => run_train(*args),
-        Command::Eval { run, device } => evaluate(&run, device.as_deref()).map(|report| {
-            println!(
-                "{}: {} test sentences, exact match {:.2}%, token accuracy {:.2}%",
-                run.display(),
-                report.sentences,
-                report.exact_match,
-                report.token_accuracy
-            );
-        }),
+        Command::Eval { run, beam, device } => decoding(beam)
+            .and_then(|decoding| evaluate(&run, device.as_deref(), decoding))
+            .map(|report| {
+                println!(
+                    "{}: {} test sentences, BLEU {:.2}, exact match {:.2}%, token accuracy {:.2}%",
+                    run.display(),
+                    report.sentences,
+                    report.bleu,
+                    report.exact_match,
+                    report.token_accuracy
+                );
+            }),
+        Command::Translate(args) => run_translate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

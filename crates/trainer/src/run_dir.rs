@@ -4,7 +4,8 @@
 //! ```text
 //! RUN_DIR/
 //!   config.json        the resolved configuration
-//!   vocab.json         the vocabulary
+//!   vocab.json         the source and target vocabularies
+//!   splits/            translate: train.tsv, valid.tsv, test.tsv, tokenized
 //!   checkpoint/        Burn's per-epoch checkpoints: model-E.bpk, optim-E.bpk, scheduler-E.bpk
 //!   train/, valid/     Burn's per-epoch metric logs
 //!   metrics.csv        epoch,split,metric,value

@@ -1,6 +1,7 @@
 //! What Burn's trainer needs from this project: batches, the training and
-//! validation steps of the sequence-to-sequence model, and a guard that stops
-//! a run whose loss is not finite.
+//! validation steps of the sequence-to-sequence model, corpus BLEU of greedy
+//! decoding as a validation metric, and a guard that stops a run whose loss
+//! is not finite.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,10 +11,15 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::{Int, TensorData, TensorReadError};
-use burn::train::metric::{Adaptor, Metric, MetricMetadata, MetricName, SerializedEntry};
+use burn::train::metric::{
+    AccuracyInput, Adaptor, ItemLazy, LossInput, Metric, MetricAttributes, MetricMetadata, MetricName, Numeric,
+    NumericAttributes, NumericEntry, SerializedEntry,
+};
 use burn::train::{InferenceStep, SequenceOutput, TrainOutput, TrainStep};
-use models::{RnnSeq2Seq, TeacherForcing};
+use burn_std::ExecutionError;
+use models::{RnnSeq2Seq, TeacherForcing, Translate};
 
+use crate::bleu::BleuCounts;
 use crate::data::{BOS, EOS, PAD, Pair};
 
 /// A padded batch of pairs.
@@ -27,6 +33,8 @@ pub struct Seq2SeqBatch {
     pub target_input: Tensor<2, Int>,
     /// `[batch, tgt_len]`: `y_1 .. y_T eos`.
     pub target_output: Tensor<2, Int>,
+    /// The targets `y_1 .. y_T`, unpadded: the references of BLEU.
+    pub references: Vec<Vec<usize>>,
 }
 
 /// Pads pairs into a [`Seq2SeqBatch`].
@@ -56,6 +64,7 @@ impl Batcher<Pair, Seq2SeqBatch> for Seq2SeqBatcher {
             source: padded(&sources, device),
             target_input: padded(&inputs, device),
             target_output: padded(&outputs, device),
+            references: items.into_iter().map(|p| p.target).collect(),
         }
     }
 }
@@ -134,12 +143,125 @@ impl TrainStep for Seq2SeqLearner {
 
 impl InferenceStep for Seq2SeqLearner {
     type Input = Seq2SeqBatch;
-    type Output = SequenceOutput;
+    type Output = ValidOutput;
 
-    /// Validation feeds the gold previous tokens, so its loss is comparable
-    /// across runs whatever their teacher forcing.
-    fn step(&self, batch: Seq2SeqBatch) -> SequenceOutput {
-        self.run(batch, TeacherForcing::Always)
+    /// Validation feeds the gold previous tokens for the loss and the token
+    /// accuracy, so they are comparable across runs whatever their teacher
+    /// forcing; BLEU scores the model's own greedy translations.
+    fn step(&self, batch: Seq2SeqBatch) -> ValidOutput {
+        let translations = self.model.translate_greedy(batch.source.clone(), &batch.lengths);
+        let mut bleu = BleuCounts::default();
+        for (translation, reference) in translations.iter().zip(&batch.references) {
+            bleu.add(&translation.tokens, reference);
+        }
+        ValidOutput {
+            sequence: self.run(batch, TeacherForcing::Always),
+            bleu,
+        }
+    }
+}
+
+/// A validation step's output: the teacher-forced logits and loss, and the
+/// BLEU counts of greedy decoding.
+pub struct ValidOutput {
+    /// Loss, logits and targets.
+    pub sequence: SequenceOutput,
+    /// BLEU counts of the batch.
+    pub bleu: BleuCounts,
+}
+
+impl ItemLazy for ValidOutput {
+    fn sync(self) -> Result<Self, ExecutionError> {
+        Ok(Self {
+            sequence: self.sequence.sync()?,
+            bleu: self.bleu,
+        })
+    }
+}
+
+impl Adaptor<LossInput> for ValidOutput {
+    fn adapt(&self) -> LossInput {
+        self.sequence.adapt()
+    }
+}
+
+impl Adaptor<AccuracyInput> for ValidOutput {
+    fn adapt(&self) -> AccuracyInput {
+        self.sequence.adapt()
+    }
+}
+
+impl Adaptor<BleuCounts> for ValidOutput {
+    fn adapt(&self) -> BleuCounts {
+        self.bleu
+    }
+}
+
+/// Corpus BLEU over the epoch, from the counts of every batch (Burn's own
+/// `BleuScore` averages the scores of the batches instead). It compares
+/// token ids, so a reference word outside the vocabulary matches an
+/// `<unk>` output; `attn eval` scores words.
+#[derive(Clone)]
+pub struct CorpusBleu {
+    name: MetricName,
+    counts: BleuCounts,
+}
+
+impl Default for CorpusBleu {
+    fn default() -> Self {
+        Self {
+            name: Arc::new("BLEU".to_string()),
+            counts: BleuCounts::default(),
+        }
+    }
+}
+
+impl CorpusBleu {
+    fn entry(&self, entry: NumericEntry) -> SerializedEntry {
+        SerializedEntry::new(format!("{:.2}", self.counts.bleu().score), entry.serialize())
+    }
+}
+
+impl Metric for CorpusBleu {
+    type Input = BleuCounts;
+
+    fn name(&self) -> MetricName {
+        self.name.clone()
+    }
+
+    fn attributes(&self) -> MetricAttributes {
+        NumericAttributes {
+            unit: None,
+            higher_is_better: true,
+        }
+        .into()
+    }
+
+    fn update(&mut self, batch: &BleuCounts, _: &MetricMetadata) -> Result<SerializedEntry, TensorReadError> {
+        self.counts.merge(batch);
+        Ok(self.entry(NumericEntry::Value(self.counts.bleu().score)))
+    }
+
+    fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
+        Ok(self.entry(self.final_value()))
+    }
+
+    fn clear(&mut self) {
+        self.counts = BleuCounts::default();
+    }
+}
+
+impl Numeric for CorpusBleu {
+    fn value(&self) -> Option<NumericEntry> {
+        Some(NumericEntry::Value(self.counts.bleu().score))
+    }
+
+    fn running_value(&self) -> Option<NumericEntry> {
+        self.value()
+    }
+
+    fn final_value(&self) -> NumericEntry {
+        NumericEntry::Final(self.counts.bleu().score)
     }
 }
 

@@ -49,7 +49,7 @@ pub fn tokenize(text: &str) -> Vec<String> {
 }
 
 /// One sentence pair, tokenized.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SentencePair {
     /// English tokens.
     pub english: Vec<String>,
@@ -82,7 +82,8 @@ impl Filter {
         }
     }
 
-    fn keeps(&self, pair: &SentencePair) -> bool {
+    /// Whether `pair` passes.
+    pub fn keeps(&self, pair: &SentencePair) -> bool {
         let short = self
             .max_len
             .is_none_or(|max| pair.english.len() <= max && pair.french.len() <= max);

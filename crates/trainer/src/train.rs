@@ -26,13 +26,16 @@ use models::{RnnSeq2Seq, RnnSeq2SeqConfig, Translate};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::config::{TrainConfig, config_path};
-use crate::data::{PAD, Pair, Vocabulary, reverse_splits, reverse_vocabulary};
+use crate::bleu::BleuCounts;
+use crate::config::{TaskName, TrainConfig, config_path};
+use crate::data::{PAD, Pair, Vocabularies, reverse_splits, reverse_vocabulary};
 use crate::run_dir::{is_fresh, last_complete_checkpoint, write_atomic, write_json};
-use crate::steps::{FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner, TeacherForcingSchedule};
+use crate::steps::{CorpusBleu, FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner, TeacherForcingSchedule};
+use crate::tatoeba::Filter;
+use crate::translation;
 
 /// The metrics every epoch records, as Burn names them.
-const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
+const METRICS: [&str; 4] = ["Loss", "Accuracy", "BLEU", "Learning Rate"];
 
 /// What `summary.json` says about a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +48,8 @@ pub struct RunSummary {
     pub valid_loss: Option<f64>,
     /// Validation token accuracy (%) of the last epoch.
     pub valid_accuracy: Option<f64>,
+    /// Validation corpus BLEU of greedy decoding, last epoch.
+    pub valid_bleu: Option<f64>,
 }
 
 /// How a run starts.
@@ -56,14 +61,22 @@ pub enum Start {
     Resume,
 }
 
-fn model_config(config: &TrainConfig, vocab: &Vocabulary) -> RnnSeq2SeqConfig {
-    RnnSeq2SeqConfig::new(vocab.len(), vocab.len())
-        .with_d_embed(config.d_embed)
-        .with_d_hidden(config.d_hidden)
-        .with_cell(config.cell)
-        .with_direction(config.direction)
-        .with_attention(config.attention.decoder_attention())
-        .with_max_len(config.max_len + 1)
+fn model_config(config: &TrainConfig, vocab: &Vocabularies) -> RnnSeq2SeqConfig {
+    config.model_config(vocab.source.len(), vocab.target.len())
+}
+
+impl TrainConfig {
+    /// The model this config trains, for vocabularies of these sizes.
+    pub fn model_config(&self, src_vocab: usize, tgt_vocab: usize) -> RnnSeq2SeqConfig {
+        let config = self;
+        RnnSeq2SeqConfig::new(src_vocab, tgt_vocab)
+            .with_d_embed(config.d_embed)
+            .with_d_hidden(config.d_hidden)
+            .with_cell(config.cell)
+            .with_direction(config.direction)
+            .with_attention(config.attention.decoder_attention())
+            .with_max_len(config.max_len + 1)
+    }
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainError> {
@@ -127,6 +140,74 @@ fn learning_rate_scheduler(
     scheduler.map_err(|e| TrainError::Input(format!("config: invalid schedule: {e}")))
 }
 
+/// A task's data as token ids.
+struct TaskData {
+    vocab: Vocabularies,
+    train: Vec<Pair>,
+    valid: Vec<Pair>,
+    /// The splits as words, for a fresh run to save.
+    splits: Option<translation::Splits>,
+}
+
+/// The data of a fresh run, or of a resumed run, read back from its
+/// directory; nothing is written, so bad data leaves no run behind.
+fn prepare_data(config: &TrainConfig, run: &Path, start: Start) -> Result<TaskData, TrainError> {
+    match config.task {
+        TaskName::Reverse => {
+            let vocab = reverse_vocabulary(config.symbols);
+            let vocab = Vocabularies {
+                source: vocab.clone(),
+                target: vocab,
+            };
+            let [train, valid, _] = reverse_splits(config.seed, config.train_size, config.symbols, config.max_len);
+            Ok(TaskData {
+                vocab,
+                train,
+                valid,
+                splits: None,
+            })
+        }
+        TaskName::Translate => {
+            let (splits, vocab) = match start {
+                Start::Fresh => {
+                    let splits = match &config.data {
+                        Some(path) => {
+                            let filter = Filter {
+                                max_len: Some(config.max_len),
+                                english_prefixes: config.english_prefixes.clone(),
+                            };
+                            translation::from_file(path, &filter, config.seed)?
+                        }
+                        None => translation::builtin(config.seed, config.train_size, config.max_len),
+                    };
+                    let vocab = translation::vocabularies(&splits.train, config.min_count);
+                    (splits, vocab)
+                }
+                Start::Resume => (translation::read_splits(run)?, read_json(&run.join("vocab.json"))?),
+            };
+            tracing::info!(
+                "{} training, {} validation, {} test pairs; vocabularies of {} English and {} French tokens",
+                splits.train.len(),
+                splits.valid.len(),
+                splits.test.len(),
+                vocab.source.len(),
+                vocab.target.len()
+            );
+            let (train, _) = translation::encode(&splits.train, &vocab);
+            let (valid, unknown) = translation::encode(&splits.valid, &vocab);
+            if unknown > 0 {
+                tracing::info!("{unknown} validation tokens are not in the training vocabularies and read as <unk>");
+            }
+            Ok(TaskData {
+                vocab,
+                train,
+                valid,
+                splits: (start == Start::Fresh).then_some(splits),
+            })
+        }
+    }
+}
+
 /// Trains `config` in `run`, on `devices` copies of the device (data
 /// parallel), and returns the summary it also writes.
 ///
@@ -138,19 +219,27 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
     config.validate()?;
     let device =
         attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
-    let vocab = reverse_vocabulary(config.symbols);
+    if start == Start::Fresh && !is_fresh(run) {
+        return Err(TrainError::Input(format!(
+            "{}: the run directory exists and is not empty; continue it with --resume {0}, or choose another --run-dir",
+            run.display()
+        )));
+    }
+    let TaskData {
+        vocab,
+        train: train_pairs,
+        valid: valid_pairs,
+        splits,
+    } = prepare_data(config, run, start)?;
     let resume_from = match start {
         Start::Fresh => {
-            if !is_fresh(run) {
-                return Err(TrainError::Input(format!(
-                    "{}: the run directory exists and is not empty; continue it with --resume {0}, or choose another --run-dir",
-                    run.display()
-                )));
-            }
             std::fs::create_dir_all(run)
                 .map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", run.display())))?;
             write_json(&config_path(run), config)?;
             write_json(&run.join("vocab.json"), &vocab)?;
+            if let Some(splits) = &splits {
+                translation::save_splits(run, splits)?;
+            }
             None
         }
         Start::Resume => {
@@ -176,7 +265,6 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
     };
 
     device.seed(config.seed);
-    let [train_pairs, valid_pairs, _] = reverse_splits(config.seed, config.train_size, config.symbols, config.max_len);
     let steps_per_epoch = train_pairs.len().div_ceil(config.batch_size * devices.max(1));
     let loader = |pairs: Vec<Pair>| {
         DataLoaderBuilder::new(Seq2SeqBatcher)
@@ -209,6 +297,7 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
         .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
         .metric_train_numeric(LearningRateMetric::new())
         .metric_train(FiniteLoss::default())
+        .metric_valid_numeric(CorpusBleu::default())
         .with_default_checkpointers()
         .with_application_logger(None)
         .num_epochs(config.epochs)
@@ -270,20 +359,34 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
         epochs: summary.epochs,
         valid_loss: last("Loss"),
         valid_accuracy: last("Accuracy"),
+        valid_bleu: last("BLEU"),
     };
     write_json(&run.join("summary.json"), &run_summary)?;
     Ok(run_summary)
 }
 
-/// What `attn eval` reports: greedy decoding of the test split.
+/// What `attn eval` reports: decoding of the test split.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvalReport {
     /// Test sentences.
     pub sentences: usize,
+    /// Corpus BLEU of the outputs against the references, as words (a
+    /// reference word outside the vocabulary never matches).
+    pub bleu: f64,
     /// Sentences decoded exactly (%).
     pub exact_match: f64,
     /// Target tokens decoded at the right position (%), end token included.
     pub token_accuracy: f64,
+}
+
+/// A trained run, ready to decode.
+pub struct TrainedRun {
+    /// Its configuration.
+    pub config: TrainConfig,
+    /// Its vocabularies.
+    pub vocab: Vocabularies,
+    /// The trained model.
+    pub model: RnnSeq2Seq,
 }
 
 /// Loads the trained model of `run`.
@@ -291,9 +394,9 @@ pub struct EvalReport {
 /// # Errors
 ///
 /// If the run has no config or model, or the model file is damaged.
-pub fn load_model(run: &Path, device: &Device) -> Result<(TrainConfig, Vocabulary, RnnSeq2Seq), TrainError> {
+pub fn load_model(run: &Path, device: &Device) -> Result<TrainedRun, TrainError> {
     let config = read_run_config(run, None)?;
-    let vocab: Vocabulary = read_json(&run.join("vocab.json"))?;
+    let vocab: Vocabularies = read_json(&run.join("vocab.json"))?;
     let path = run.join("model.bpk");
     if !path.exists() {
         return Err(TrainError::Input(format!(
@@ -307,24 +410,83 @@ pub fn load_model(run: &Path, device: &Device) -> Result<(TrainConfig, Vocabular
         .init(device)
         .try_load_file(&path)
         .map_err(|e| TrainError::Input(format!("{}: damaged model file: {e:?}", path.display())))?;
-    Ok((config, vocab, model))
+    Ok(TrainedRun { config, vocab, model })
+}
+
+/// How `attn eval` and `attn translate` decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoding {
+    /// The most probable token at each step.
+    Greedy,
+    /// Beam search with this many beams.
+    Beam(usize),
+}
+
+impl TrainedRun {
+    /// Translates a padded batch of sources.
+    pub fn decode(&self, batch: crate::steps::Seq2SeqBatch, decoding: Decoding) -> Vec<models::Translation> {
+        match decoding {
+            Decoding::Greedy => self.model.translate_greedy(batch.source, &batch.lengths),
+            Decoding::Beam(width) => self.model.translate_beam(
+                batch.source,
+                &batch.lengths,
+                models::BeamConfig {
+                    width,
+                    length_penalty: 0.0,
+                    max_len: self.config.max_len + 1,
+                },
+            ),
+        }
+    }
 }
 
 /// Evaluates the trained model of `run` on its test split.
 ///
 /// # Errors
 ///
-/// As [`load_model`], or an unknown device.
-pub fn evaluate(run: &Path, device_name: Option<&str>) -> Result<EvalReport, TrainError> {
+/// As [`load_model`], or an unknown device, or a run whose saved test split
+/// is missing or damaged.
+pub fn evaluate(run: &Path, device_name: Option<&str>, decoding: Decoding) -> Result<EvalReport, TrainError> {
     let device = attention_core::device::select(device_name).map_err(|e| TrainError::Input(e.to_string()))?;
-    let (config, _, model) = load_model(run, &device)?;
-    let [_, _, test] = reverse_splits(config.seed, config.train_size, config.symbols, config.max_len);
+    let trained = load_model(run, &device)?;
+    let config = &trained.config;
+    // The test pairs as ids, and the reference words BLEU compares with.
+    let (test, references): (Vec<Pair>, Vec<Vec<String>>) = match config.task {
+        TaskName::Reverse => {
+            let [_, _, test] = reverse_splits(config.seed, config.train_size, config.symbols, config.max_len);
+            let words = test
+                .iter()
+                .map(|p| {
+                    trained
+                        .vocab
+                        .target
+                        .decode(&p.target)
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                })
+                .collect();
+            (test, words)
+        }
+        TaskName::Translate => {
+            let pairs = translation::read_split(run, "test")?;
+            let (test, _) = translation::encode(&pairs, &trained.vocab);
+            (test, pairs.into_iter().map(|p| p.french).collect())
+        }
+    };
     let (mut exact, mut correct, mut total) = (0, 0, 0);
+    let mut bleu = BleuCounts::default();
+    let mut offset = 0;
     for chunk in test.chunks(config.batch_size) {
         let batch = burn::data::dataloader::batcher::Batcher::batch(&Seq2SeqBatcher, chunk.to_vec(), &device);
-        let translations = model.translate_greedy(batch.source, &batch.lengths);
+        let translations = trained.decode(batch, decoding);
         for (pair, translation) in chunk.iter().zip(&translations) {
-            exact += usize::from(translation.tokens == pair.target);
+            let reference = &references[offset];
+            offset += 1;
+            let output = trained.vocab.target.decode(&translation.tokens);
+            let reference: Vec<&str> = reference.iter().map(String::as_str).collect();
+            bleu.add(&output, &reference);
+            exact += usize::from(output == reference);
             let mut produced = translation.tokens.clone();
             produced.push(crate::data::EOS);
             let mut wanted = pair.target.clone();
@@ -336,6 +498,7 @@ pub fn evaluate(run: &Path, device_name: Option<&str>) -> Result<EvalReport, Tra
     let percent = |n: usize, d: usize| 100.0 * n as f64 / d.max(1) as f64;
     Ok(EvalReport {
         sentences: test.len(),
+        bleu: bleu.bleu().score,
         exact_match: percent(exact, test.len()),
         token_accuracy: percent(correct, total),
     })

@@ -74,7 +74,7 @@ fn a_run_writes_its_directory_and_evaluates() {
     assert!(csv.starts_with("epoch,split,metric,value\n1,train,Loss,"), "{csv}");
     let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
     assert!(eval.status.success(), "{}", text(&eval));
-    assert!(text(&eval).contains("test sentences, exact match"), "{}", text(&eval));
+    assert!(text(&eval).contains("test sentences, BLEU "), "{}", text(&eval));
 }
 
 #[test]
@@ -279,13 +279,24 @@ fn bad_input_gets_a_clear_message_and_a_non_zero_status() {
     let out = attn(&["eval", "--run", path("nowhere").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 
-    // A run directory from another task: its config does not parse as a reverse run.
+    // A run directory from another task, and one of a task this version does not know.
     std::fs::create_dir_all(path("other")).unwrap();
     std::fs::write(path("other/config.json"), r#"{"task": "translate"}"#).unwrap();
     let out = attn(&["train", "reverse", "--resume", path("other").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out).contains("config.json: unknown variant `translate`"),
+        text(&out).contains(&format!(
+            "{}: holds a `translate` run, not `reverse`",
+            path("other").display()
+        )),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(path("other/config.json"), r#"{"task": "summarize"}"#).unwrap();
+    let out = attn(&["train", "reverse", "--resume", path("other").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("config.json: unknown variant `summarize`"),
         "{}",
         text(&out)
     );
@@ -462,4 +473,138 @@ fn two_devices_match_one_device_on_the_same_global_batch() {
             "one device {one:?}, two devices {two:?}"
         );
     }
+}
+
+/// `attn train translate` at sizes that train in seconds.
+fn train_translate(run: &Path, epochs: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "train",
+        "translate",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--train-size",
+        "400",
+        "--epochs",
+        epochs,
+        "--d-embed",
+        "16",
+        "--d-hidden",
+        "32",
+        "--batch-size",
+        "32",
+    ];
+    args.extend(extra);
+    attn(&args)
+}
+
+#[test]
+fn translate_trains_decodes_prints_the_matrix_and_draws_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    let out = train_translate(&run, "3", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let loss = metric(&run, "valid", "Loss");
+    assert_eq!(loss.len(), 3, "one validation loss per epoch");
+    assert!(loss[2] < loss[0], "the validation loss falls: {loss:?}");
+    let bleu = metric(&run, "valid", "BLEU");
+    assert_eq!(bleu.len(), 3, "one validation BLEU per epoch");
+    assert!(bleu.iter().all(|b| (0.0..=100.0).contains(b)), "{bleu:?}");
+    for split in ["train", "valid", "test"] {
+        assert!(run.join(format!("splits/{split}.tsv")).exists(), "{split} split saved");
+    }
+
+    let eval = attn(&["eval", "--run", run.to_str().unwrap(), "--beam", "2"]);
+    assert!(eval.status.success(), "{}", text(&eval));
+    // The test split is a tenth of the training size.
+    assert!(text(&eval).contains(": 40 test sentences, BLEU "), "{}", text(&eval));
+
+    let png = dir.path().join("love.png");
+    let out = attn(&[
+        "translate",
+        "--run",
+        run.to_str().unwrap(),
+        "I love you",
+        "--heatmap",
+        png.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("i love you -> "), "{stdout}");
+    let output_words = lines[0]["i love you -> ".len()..].split_whitespace().count();
+    assert_eq!(
+        lines[2].split_whitespace().collect::<Vec<_>>(),
+        ["i", "love", "you"],
+        "source words across:\n{stdout}"
+    );
+    for row in &lines[3..3 + output_words] {
+        let weights: Vec<f32> = row.split_whitespace().skip(1).map(|w| w.parse().unwrap()).collect();
+        assert_eq!(weights.len(), 3, "{row}");
+        // Three weights rounded to two decimals sum to one within 0.015.
+        assert!((weights.iter().sum::<f32>() - 1.0).abs() <= 0.015, "{row}");
+    }
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
+
+    let svg = dir.path().join("love.svg");
+    let out = attn(&[
+        "translate",
+        "--run",
+        run.to_str().unwrap(),
+        "I love zebras",
+        "she sees us",
+        "--beam",
+        "3",
+        "--heatmap",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("warning: `I love zebras`: not in the training vocabulary, read as <unk>: zebras"),
+        "{}",
+        text(&out)
+    );
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
+
+#[test]
+fn translate_reads_tatoeba_files_and_names_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tatoeba-sample.tsv");
+    let run = dir.path().join("tatoeba");
+    let out = train_translate(&run, "1", &["--data", sample.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // 20 distinct English sentences: 16 / 2 / 2 (see `translation` tests).
+    let lines = |split: &str| {
+        std::fs::read_to_string(run.join(format!("splits/{split}.tsv")))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!((lines("train"), lines("valid"), lines("test")), (16, 2, 2));
+
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "I love you.\tJe t'aime.\nno tab here\n").unwrap();
+    let out = train_translate(&dir.path().join("bad"), "1", &["--data", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "error: {}:2: expected `english<TAB>french[<TAB>attribution]`, found no tab",
+            bad.display()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !dir.path().join("bad").exists(),
+        "bad data leaves no run directory behind"
+    );
+
+    let out = attn(&["train", "reverse", "--data", sample.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("config: invalid `data`: a data file is read by the translate task only"),
+        "{}",
+        text(&out)
+    );
 }

@@ -1,0 +1,158 @@
+//! The article's translator end to end: train the RNN encoder-decoder with
+//! attention on the built-in English-French corpus, score it on the test
+//! split, and show the attention matrix of "I love you" -> "je t'aime", in
+//! which "je" looks at "I", "t'" at "you" and "aime" at "love".
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use trainer::TrainError;
+use trainer::config::{TaskName, TrainConfig};
+use trainer::train::{Decoding, EvalReport, Start, evaluate, load_model, train};
+use trainer::translate::{SentenceTranslation, format_matrix, translate};
+
+/// The article's sentence.
+pub const SENTENCE: &str = "I love you";
+
+/// For each output word of the article's translation, the source word the
+/// article says it looks at.
+pub const ALIGNMENT: [(&str, &str); 3] = [("je", "i"), ("t'", "you"), ("aime", "love")];
+
+/// What the example does.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The run directory; a finished run there is reused, an unfinished one
+    /// resumed.
+    pub run: PathBuf,
+    /// The training configuration (the translate task's defaults, unless
+    /// changed).
+    pub config: TrainConfig,
+    /// Data-parallel copies of the device (2: one per core of a 2-core CPU).
+    pub devices: usize,
+    /// The heatmaps written, one per extension (`.png`, `.svg`).
+    pub heatmaps: Vec<PathBuf>,
+}
+
+impl Options {
+    /// The README's main job: the translate task's defaults in `run`, two
+    /// devices, heatmaps `i-love-you.png` and `.svg` in the run directory.
+    pub fn main_job(run: &Path) -> Self {
+        Self {
+            run: run.to_path_buf(),
+            config: TrainConfig::for_task(TaskName::Translate),
+            devices: 2,
+            heatmaps: ["png", "svg"].map(|ext| run.join(format!("i-love-you.{ext}"))).to_vec(),
+        }
+    }
+}
+
+/// What the example measured.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Seconds spent training (0 when a finished run was reused).
+    pub train_seconds: f64,
+    /// The test split, decoded greedily.
+    pub test: EvalReport,
+    /// The article's sentence, translated.
+    pub translation: SentenceTranslation,
+}
+
+impl Outcome {
+    /// For each word of [`ALIGNMENT`] found in the output: the output word,
+    /// the source word with the largest weight, and the one the article
+    /// names.
+    pub fn alignment(&self) -> Vec<(String, String, &'static str)> {
+        let t = &self.translation;
+        ALIGNMENT
+            .iter()
+            .filter_map(|&(word, expected)| {
+                let row = t.output.iter().position(|w| w == word)?;
+                let weights = &t.attention[row];
+                let best = (0..weights.len()).max_by(|&a, &b| weights[a].total_cmp(&weights[b]))?;
+                Some((word.to_string(), t.source[best].clone(), expected))
+            })
+            .collect()
+    }
+}
+
+/// Trains (or reuses, or resumes) the run, evaluates it, translates the
+/// article's sentence and writes its heatmaps.
+///
+/// # Errors
+///
+/// Whatever training, evaluation or writing reports.
+pub fn run(options: &Options) -> Result<Outcome, TrainError> {
+    let started = Instant::now();
+    let finished = options.run.join("model.bpk").exists();
+    if finished {
+        tracing::info!(
+            "{}: already trained, reusing it (delete the directory to train again)",
+            options.run.display()
+        );
+    } else {
+        let start = if trainer::run_dir::is_fresh(&options.run) {
+            Start::Fresh
+        } else {
+            Start::Resume
+        };
+        let config = match start {
+            Start::Fresh => options.config.clone(),
+            Start::Resume => trainer::train::read_run_config(&options.run, Some(TaskName::Translate))?,
+        };
+        train(&config, &options.run, start, options.devices)?;
+    }
+    let train_seconds = if finished { 0.0 } else { started.elapsed().as_secs_f64() };
+    let test = evaluate(&options.run, options.config.device.as_deref(), Decoding::Greedy)?;
+    let device = attention_core::device::select(options.config.device.as_deref())
+        .map_err(|e| TrainError::Input(e.to_string()))?;
+    let trained = load_model(&options.run, &device)?;
+    let translation = translate(&trained, SENTENCE, Decoding::Greedy, &device)?;
+    // An undertrained model may end the sentence at once: no matrix to draw.
+    if !options.heatmaps.is_empty() && !translation.output.is_empty() {
+        let map = translation.heatmap()?;
+        for path in &options.heatmaps {
+            trainer::heatmap::save(path, "attention of the RNN translator", std::slice::from_ref(&map), 1)?;
+        }
+    }
+    Ok(Outcome {
+        train_seconds,
+        test,
+        translation,
+    })
+}
+
+/// The report the example prints.
+pub fn report(options: &Options, outcome: &Outcome) -> String {
+    let t = &outcome.translation;
+    let mut text = format!(
+        "test split: {} sentences, BLEU {:.2}, exact match {:.2}%, token accuracy {:.2}%\n",
+        outcome.test.sentences, outcome.test.bleu, outcome.test.exact_match, outcome.test.token_accuracy
+    );
+    if outcome.train_seconds > 0.0 {
+        text.push_str(&format!("trained in {:.0} s\n", outcome.train_seconds));
+    }
+    text.push_str(&format!("\n{} -> {}\n\n", t.source.join(" "), t.output.join(" ")));
+    text.push_str(&format_matrix(t));
+    text.push('\n');
+    for (word, looks_at, expected) in outcome.alignment() {
+        let verdict = if looks_at == expected {
+            "as the article says"
+        } else {
+            "the article says"
+        };
+        let tail = if looks_at == expected {
+            String::new()
+        } else {
+            format!(" `{expected}`")
+        };
+        text.push_str(&format!("`{word}` looks most at `{looks_at}` ({verdict}{tail})\n"));
+    }
+    if t.output.is_empty() {
+        text.push_str("the translation is empty: no matrix, no heatmap\n");
+    } else {
+        for path in &options.heatmaps {
+            text.push_str(&format!("heatmap: {}\n", path.display()));
+        }
+    }
+    text
+}
