@@ -2,5 +2,6 @@
 
 #![warn(missing_docs)]
 
+pub mod classify;
 pub mod translate;
 pub mod variants;

@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use models::{CellKind, DecoderAttention, Direction, InputFeeding, LuongScore};
+use attention_core::{NormPlacement, PositionKind};
+use models::{CellKind, DecoderAttention, Direction, InputFeeding, LuongScore, Pooling};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
+use crate::wordlists::WordList;
 
 /// A task `attn train` knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -18,6 +20,10 @@ pub enum TaskName {
     /// Translate English to French: the built-in corpus generated from
     /// French grammar, or a Tatoeba file given as `data`.
     Translate,
+    /// Tell the language of a word: a character-level encoder-only
+    /// transformer on word lists (`words`), such as Debian's
+    /// `/usr/share/dict`.
+    Classify,
 }
 
 impl TaskName {
@@ -26,6 +32,7 @@ impl TaskName {
         match self {
             TaskName::Reverse => "reverse",
             TaskName::Translate => "translate",
+            TaskName::Classify => "classify",
         }
     }
 }
@@ -62,6 +69,72 @@ impl AttentionName {
             AttentionName::LuongConcat => luong(LuongScore::Concat),
             AttentionName::Qkv => DecoderAttention::Qkv { n_heads: 2 },
             AttentionName::Fc => DecoderAttention::Fc,
+        }
+    }
+}
+
+/// Position information of the transformer, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PositionsName {
+    /// None: the model sees a bag of characters.
+    None,
+    /// Fixed sinusoids added to the embeddings.
+    Sinusoidal,
+    /// A learned vector per position.
+    Learned,
+    /// Rotary embeddings on each head's queries and keys.
+    Rotary,
+}
+
+impl PositionsName {
+    /// The model's setting.
+    pub fn kind(self) -> PositionKind {
+        match self {
+            PositionsName::None => PositionKind::None,
+            PositionsName::Sinusoidal => PositionKind::Sinusoidal,
+            PositionsName::Learned => PositionKind::Learned,
+            PositionsName::Rotary => PositionKind::Rotary,
+        }
+    }
+}
+
+/// Where the transformer's layer norms go, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum NormName {
+    /// Before each sub-layer (PyTorch's `norm_first=True`).
+    Pre,
+    /// After each residual sum (Vaswani et al.).
+    Post,
+}
+
+impl NormName {
+    /// The model's setting.
+    pub fn placement(self) -> NormPlacement {
+        match self {
+            NormName::Pre => NormPlacement::Pre,
+            NormName::Post => NormPlacement::Post,
+        }
+    }
+}
+
+/// How the transformer pools a word into one vector, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolingName {
+    /// The state of the `<cls>` token put before the characters (BERT).
+    Cls,
+    /// The mean of the states of the characters and `<cls>`.
+    Mean,
+}
+
+impl PoolingName {
+    /// The model's setting.
+    pub fn pooling(self) -> Pooling {
+        match self {
+            PoolingName::Cls => Pooling::Cls,
+            PoolingName::Mean => Pooling::Mean,
         }
     }
 }
@@ -141,6 +214,25 @@ pub struct TrainConfig {
     /// Translate: words seen fewer times in the training split become
     /// `<unk>`.
     pub min_count: usize,
+    /// Classify: the word lists, one per language (`LANG=FILE`).
+    pub words: Vec<WordList>,
+    /// Classify: at most this many words of each language, drawn with the
+    /// seed (balanced classes, bounded time); all if absent.
+    pub per_language: Option<usize>,
+    /// Classify: encoder blocks.
+    pub n_layers: usize,
+    /// Classify: attention heads (must divide `d_hidden`, the model width).
+    pub n_heads: usize,
+    /// Classify: width of the feed-forward layer.
+    pub d_ff: usize,
+    /// Classify: position information.
+    pub positions: PositionsName,
+    /// Classify: layer norm placement.
+    pub norm: NormName,
+    /// Classify: pooling of the word's states.
+    pub pooling: PoolingName,
+    /// Classify: dropout in the blocks.
+    pub dropout: f64,
     /// Backend by name (`flex`, `ndarray`, `wgpu`); Burn's default if absent.
     pub device: Option<String>,
 }
@@ -171,6 +263,15 @@ impl Default for TrainConfig {
             data: None,
             english_prefixes: Vec::new(),
             min_count: 1,
+            words: Vec::new(),
+            per_language: None,
+            n_layers: 2,
+            n_heads: 4,
+            d_ff: 256,
+            positions: PositionsName::Learned,
+            norm: NormName::Pre,
+            pooling: PoolingName::Cls,
+            dropout: 0.1,
             device: None,
         }
     }
@@ -185,13 +286,24 @@ impl TrainConfig {
             TaskName::Reverse => Self::default(),
             TaskName::Translate => Self {
                 task,
-                epochs: 6,
+                epochs: 3,
                 batch_size: 64,
                 d_embed: 64,
                 d_hidden: 128,
                 direction: Direction::Bidirectional,
                 max_len: 16,
                 train_size: 30_000,
+                ..Self::default()
+            },
+            TaskName::Classify => Self {
+                task,
+                epochs: 10,
+                batch_size: 64,
+                learning_rate: 1e-3,
+                d_hidden: 64,
+                max_len: 24,
+                words: debian_word_lists(),
+                per_language: Some(10_000),
                 ..Self::default()
             },
         }
@@ -258,6 +370,9 @@ impl TrainConfig {
                 return bad("english_prefixes", "filter the translate task's data only".into());
             }
         }
+        if self.task != TaskName::Classify && !self.words.is_empty() {
+            return bad("words", "word lists are read by the classify task only".into());
+        }
         if self.min_count == 0 {
             return bad("min_count", "must be at least 1, got 0".into());
         }
@@ -291,12 +406,51 @@ impl TrainConfig {
                 format!("must be 0 (off) or positive, got {}", self.grad_clip),
             );
         }
+        if self.task == TaskName::Classify {
+            if self.n_heads == 0 || !self.d_hidden.is_multiple_of(self.n_heads) {
+                return bad(
+                    "n_heads",
+                    format!(
+                        "must divide d_hidden={} (the model width), got {}",
+                        self.d_hidden, self.n_heads
+                    ),
+                );
+            }
+            if !(0.0..1.0).contains(&self.dropout) {
+                return bad("dropout", format!("must be in [0, 1), got {}", self.dropout));
+            }
+            if self.per_language == Some(0) {
+                return bad("per_language", "must be at least 1, got 0".into());
+            }
+            return self
+                .classifier_config(5, 2)
+                .validate()
+                .map_err(|e| TrainError::Input(format!("config: {e}")));
+        }
         // The model's own checks (Luong's dot score on a bidirectional
         // encoder, say), with vocabularies just large enough to pass.
         self.model_config(5, 5)
             .validate()
             .map_err(|e| TrainError::Input(format!("config: {e}")))
     }
+}
+
+/// The five word lists of Debian's `wamerican wfrench wngerman wspanish
+/// witalian` packages, the classify task's default.
+pub fn debian_word_lists() -> Vec<WordList> {
+    [
+        ("en", "american-english"),
+        ("fr", "french"),
+        ("de", "ngerman"),
+        ("es", "spanish"),
+        ("it", "italian"),
+    ]
+    .into_iter()
+    .map(|(language, file)| WordList {
+        language: language.to_string(),
+        path: Path::new("/usr/share/dict").join(file),
+    })
+    .collect()
 }
 
 /// The run directory's config file.

@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod bleu;
+pub mod classify;
 pub mod config;
 pub mod data;
 pub mod french;
@@ -45,6 +46,7 @@ pub mod tatoeba;
 pub mod train;
 pub mod translate;
 pub mod translation;
+pub mod wordlists;
 
 /// What can go wrong, each with a message that says what and where.
 #[derive(Debug, thiserror::Error)]

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use models::{CellKind, Direction};
 use trainer::TrainError;
-use trainer::config::{AttentionName, ScheduleName, TaskName, TrainConfig};
+use trainer::config::{AttentionName, NormName, PoolingName, PositionsName, ScheduleName, TaskName, TrainConfig};
 use trainer::train::{Decoding, Start, evaluate, load_model, read_run_config, train};
+use trainer::wordlists::WordList;
 
 /// Train and evaluate attention models on CPU or GPU.
 ///
@@ -40,6 +41,24 @@ enum Command {
     },
     /// Translate sentences with a trained run and show the attention matrix of each.
     Translate(TranslateArgs),
+    /// Tell the language of words with a trained classify run.
+    Classify(ClassifyArgs),
+}
+
+#[derive(Args, Debug)]
+struct ClassifyArgs {
+    /// The run directory.
+    #[arg(long)]
+    run: PathBuf,
+    /// The words.
+    #[arg(required = true)]
+    words: Vec<String>,
+    /// Draw the self-attention maps of every layer and head to this .png or .svg file.
+    #[arg(long, value_name = "FILE")]
+    attention: Option<PathBuf>,
+    /// Backend: flex, ndarray or wgpu (those compiled in).
+    #[arg(long)]
+    device: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -87,7 +106,7 @@ struct Overrides {
     /// Seed of initialisation, data, shuffling, dropout and teacher forcing [default: 42].
     #[arg(long)]
     seed: Option<u64>,
-    /// Epochs [default: reverse 10, translate 6].
+    /// Epochs [default: reverse 10, translate 3].
     #[arg(long)]
     epochs: Option<usize>,
     /// Sequences per batch [default: reverse 32, translate 64].
@@ -150,6 +169,33 @@ struct Overrides {
     /// Translate: words seen fewer times in training become <unk> [default: 1].
     #[arg(long)]
     min_count: Option<usize>,
+    /// Classify: a word list, LANG=FILE (repeatable) [default: en, fr, de, es, it from /usr/share/dict].
+    #[arg(long = "words", value_name = "LANG=FILE")]
+    words: Vec<WordList>,
+    /// Classify: at most this many words of each language [default: 10000].
+    #[arg(long)]
+    per_language: Option<usize>,
+    /// Classify: encoder blocks [default: 2].
+    #[arg(long)]
+    n_layers: Option<usize>,
+    /// Classify: attention heads [default: 4].
+    #[arg(long)]
+    n_heads: Option<usize>,
+    /// Classify: feed-forward width [default: 256].
+    #[arg(long)]
+    d_ff: Option<usize>,
+    /// Classify: position information [default: learned].
+    #[arg(long)]
+    positions: Option<PositionsName>,
+    /// Classify: layer norm placement [default: pre].
+    #[arg(long)]
+    norm: Option<NormName>,
+    /// Classify: pooling of the word's states [default: cls].
+    #[arg(long)]
+    pooling: Option<PoolingName>,
+    /// Classify: dropout [default: 0.1].
+    #[arg(long)]
+    dropout: Option<f64>,
     /// Backend: flex, ndarray or wgpu (those compiled in) [default: Burn's choice].
     #[arg(long)]
     device: Option<String>,
@@ -194,8 +240,21 @@ impl Overrides {
             symbols,
             max_len,
             train_size,
-            min_count
+            min_count,
+            n_layers,
+            n_heads,
+            d_ff,
+            positions,
+            norm,
+            pooling,
+            dropout
         );
+        if !self.words.is_empty() {
+            config.words = self.words;
+        }
+        if self.per_language.is_some() {
+            config.per_language = self.per_language;
+        }
         if self.data.is_some() {
             config.data = self.data;
         }
@@ -237,6 +296,15 @@ impl Overrides {
             ("--data", self.data.is_some()),
             ("--english-prefix", !self.english_prefixes.is_empty()),
             ("--min-count", self.min_count.is_some()),
+            ("--words", !self.words.is_empty()),
+            ("--per-language", self.per_language.is_some()),
+            ("--n-layers", self.n_layers.is_some()),
+            ("--n-heads", self.n_heads.is_some()),
+            ("--d-ff", self.d_ff.is_some()),
+            ("--positions", self.positions.is_some()),
+            ("--norm", self.norm.is_some()),
+            ("--pooling", self.pooling.is_some()),
+            ("--dropout", self.dropout.is_some()),
         ];
         given
             .into_iter()
@@ -288,15 +356,23 @@ fn run_train(args: TrainArgs) -> Result<(), TrainError> {
         }
     };
     let summary = train(&config, &run, start, args.devices)?;
-    println!(
-        "{}: {} epoch{}, validation loss {}, token accuracy {}, BLEU {}",
+    let mut line = format!(
+        "{}: {} epoch{}, validation loss {}, {} {}",
         run.display(),
         summary.epochs,
         if summary.epochs == 1 { "" } else { "s" },
         summary.valid_loss.map_or("-".into(), |v| format!("{v:.4}")),
+        if config.task == TaskName::Classify {
+            "accuracy"
+        } else {
+            "token accuracy"
+        },
         summary.valid_accuracy.map_or("-".into(), |v| format!("{v:.2}%")),
-        summary.valid_bleu.map_or("-".into(), |v| format!("{v:.2}"))
     );
+    if let Some(bleu) = summary.valid_bleu {
+        line.push_str(&format!(", BLEU {bleu:.2}"));
+    }
+    println!("{line}");
     Ok(())
 }
 
@@ -306,6 +382,62 @@ fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
         Some(0) => Err(TrainError::Input("--beam must be at least 1".into())),
         Some(width) => Ok(Decoding::Beam(width)),
     }
+}
+
+fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
+    let device =
+        attention_core::device::select(args.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let trained = trainer::classify::load_classifier(&args.run, &device)?;
+    let mut maps = Vec::new();
+    let mut heads = 1;
+    for word in &args.words {
+        let prediction = trainer::classify::classify(&trained, word, &device)?;
+        if !prediction.unknown.is_empty() {
+            eprintln!(
+                "warning: `{word}`: characters not in the training words, read as <unk>: {}",
+                prediction.unknown.join(" ")
+            );
+        }
+        let probabilities: Vec<String> = prediction
+            .probabilities
+            .iter()
+            .map(|(language, p)| format!("{language} {p:.3}"))
+            .collect();
+        println!("{}: {}", prediction.word, probabilities.join(", "));
+        if args.attention.is_some() {
+            heads = prediction.attention.first().map_or(1, Vec::len);
+            maps.extend(prediction.attention_maps()?);
+        }
+    }
+    if let Some(path) = &args.attention {
+        let title = format!("self-attention of {}", args.run.display());
+        trainer::heatmap::save(path, &title, &maps, heads)?;
+        println!("attention maps written to {}", path.display());
+    }
+    Ok(())
+}
+
+fn run_eval(run: PathBuf, beam: Option<usize>, device: Option<String>) -> Result<(), TrainError> {
+    if read_run_config(&run, None)?.task == TaskName::Classify {
+        if beam.is_some() {
+            return Err(TrainError::Input(
+                "--beam decodes sentences; a classify run has none".into(),
+            ));
+        }
+        let report = trainer::classify::evaluate_classifier(&run, device.as_deref())?;
+        print!("{}: {report}", run.display());
+        return Ok(());
+    }
+    let report = evaluate(&run, device.as_deref(), decoding(beam)?)?;
+    println!(
+        "{}: {} test sentences, BLEU {:.2}, exact match {:.2}%, token accuracy {:.2}%",
+        run.display(),
+        report.sentences,
+        report.bleu,
+        report.exact_match,
+        report.token_accuracy
+    );
+    Ok(())
 }
 
 fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
@@ -350,19 +482,9 @@ fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Train(args) => run_train(*args),
-        Command::Eval { run, beam, device } => decoding(beam)
-            .and_then(|decoding| evaluate(&run, device.as_deref(), decoding))
-            .map(|report| {
-                println!(
-                    "{}: {} test sentences, BLEU {:.2}, exact match {:.2}%, token accuracy {:.2}%",
-                    run.display(),
-                    report.sentences,
-                    report.bleu,
-                    report.exact_match,
-                    report.token_accuracy
-                );
-            }),
+        Command::Eval { run, beam, device } => run_eval(run, beam, device),
         Command::Translate(args) => run_translate(args),
+        Command::Classify(args) => run_classify(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -70,16 +70,17 @@ impl Batcher<Pair, Seq2SeqBatch> for Seq2SeqBatcher {
 }
 
 /// The teacher-forcing probability over training: linear from `start` to
-/// `end` over `steps` optimizer steps, then `end`. Burn's trainer has no
-/// such schedule, so the learner counts its own steps (shared by the copies
-/// that multi-device training makes).
+/// `end` over `steps` training batches, then `end`. Burn's trainer has no
+/// such schedule, so the learner counts its own batches, in a counter shared
+/// by the copies that multi-device training makes (each device's batch
+/// counts once, so `steps` is the batches of all devices).
 #[derive(Clone, Debug)]
 pub struct TeacherForcingSchedule {
     /// At the first step.
     pub start: f64,
     /// From `steps` on.
     pub end: f64,
-    /// Length of the decay.
+    /// Length of the decay, in batches over all devices.
     pub steps: usize,
     /// Steps taken so far (starts at the resumed step).
     pub taken: Arc<AtomicUsize>,
@@ -269,6 +270,12 @@ impl Numeric for CorpusBleu {
 pub struct LossValue(pub Tensor<1>);
 
 impl Adaptor<LossValue> for SequenceOutput {
+    fn adapt(&self) -> LossValue {
+        LossValue(self.loss.clone())
+    }
+}
+
+impl Adaptor<LossValue> for burn::train::ClassificationOutput {
     fn adapt(&self) -> LossValue {
         LossValue(self.loss.clone())
     }

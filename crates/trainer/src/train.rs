@@ -19,8 +19,8 @@ use burn::prelude::*;
 use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{
-    ExecutionStrategy, Learner, LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim, StoppingCondition,
-    SupervisedTraining,
+    ExecutionStrategy, Learner, LearnerModel, LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim,
+    StoppingCondition, SupervisedTraining,
 };
 use models::{RnnSeq2Seq, RnnSeq2SeqConfig, Translate};
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ pub fn read_run_config(run: &Path, task: Option<crate::config::TaskName>) -> Res
     Ok(stored)
 }
 
-fn learning_rate_scheduler(
+pub(crate) fn learning_rate_scheduler(
     config: &TrainConfig,
     total_steps: usize,
 ) -> Result<burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler, TrainError> {
@@ -167,6 +167,7 @@ fn prepare_data(config: &TrainConfig, run: &Path, start: Start) -> Result<TaskDa
                 splits: None,
             })
         }
+        TaskName::Classify => unreachable!("`train` hands classify runs to `classify::train_classifier`"),
         TaskName::Translate => {
             let (splits, vocab) = match start {
                 Start::Fresh => {
@@ -208,40 +209,16 @@ fn prepare_data(config: &TrainConfig, run: &Path, start: Start) -> Result<TaskDa
     }
 }
 
-/// Trains `config` in `run`, on `devices` copies of the device (data
-/// parallel), and returns the summary it also writes.
-///
-/// # Errors
-///
-/// Bad configuration or run directory, an unknown device, a write that
-/// fails, or a training that fails (a non-finite loss, say).
-pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> Result<RunSummary, TrainError> {
-    config.validate()?;
-    let device =
-        attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
-    if start == Start::Fresh && !is_fresh(run) {
-        return Err(TrainError::Input(format!(
+/// Checks that a run can start in `run`, writing nothing: a fresh run
+/// needs an absent or empty directory, a resumed one an epoch left to train.
+/// Returns the epoch a resumed run continues from.
+pub(crate) fn check_start(config: &TrainConfig, run: &Path, start: Start) -> Result<Option<usize>, TrainError> {
+    match start {
+        Start::Fresh if !is_fresh(run) => Err(TrainError::Input(format!(
             "{}: the run directory exists and is not empty; continue it with --resume {0}, or choose another --run-dir",
             run.display()
-        )));
-    }
-    let TaskData {
-        vocab,
-        train: train_pairs,
-        valid: valid_pairs,
-        splits,
-    } = prepare_data(config, run, start)?;
-    let resume_from = match start {
-        Start::Fresh => {
-            std::fs::create_dir_all(run)
-                .map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", run.display())))?;
-            write_json(&config_path(run), config)?;
-            write_json(&run.join("vocab.json"), &vocab)?;
-            if let Some(splits) = &splits {
-                translation::save_splits(run, splits)?;
-            }
-            None
-        }
+        ))),
+        Start::Fresh => Ok(None),
         Start::Resume => {
             let epoch = last_complete_checkpoint(run);
             if let Some(done) = epoch
@@ -253,55 +230,51 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
                     config.epochs
                 )));
             }
-            // Keep the saved config true to the run (`--epochs` may have grown).
-            write_json(&config_path(run), config)?;
-            tracing::info!(
-                "resuming {} from {}",
-                run.display(),
-                epoch.map_or("the start".to_string(), |e| format!("epoch {e}"))
-            );
-            epoch
+            Ok(epoch)
         }
-    };
+    }
+}
 
-    device.seed(config.seed);
-    let steps_per_epoch = train_pairs.len().div_ceil(config.batch_size * devices.max(1));
-    let loader = |pairs: Vec<Pair>| {
-        DataLoaderBuilder::new(Seq2SeqBatcher)
-            .batch_size(config.batch_size)
-            .shuffle(config.seed)
-            .set_device(device.clone())
-            .build(InMemDataset::new(pairs))
-    };
-    let (train_loader, valid_loader) = (loader(train_pairs), loader(valid_pairs));
+/// Creates a fresh run's directory with its config and whatever `write`
+/// adds, or rewrites a resumed run's config (`--epochs` may have grown).
+pub(crate) fn open_run(
+    config: &TrainConfig,
+    run: &Path,
+    resume_from: Option<usize>,
+    start: Start,
+    write: impl FnOnce() -> Result<(), TrainError>,
+) -> Result<(), TrainError> {
+    if start == Start::Fresh {
+        std::fs::create_dir_all(run).map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", run.display())))?;
+        write_json(&config_path(run), config)?;
+        return write();
+    }
+    write_json(&config_path(run), config)?;
+    tracing::info!(
+        "resuming {} from {}",
+        run.display(),
+        resume_from.map_or("the start".to_string(), |e| format!("epoch {e}"))
+    );
+    Ok(())
+}
 
-    let model = model_config(config, &vocab).init(&device.clone().autodiff());
-    let total_steps = steps_per_epoch * config.epochs;
-    let teacher_forcing = TeacherForcingSchedule {
-        start: config.teacher_forcing,
-        end: config.teacher_forcing_end.unwrap_or(config.teacher_forcing),
-        steps: total_steps,
-        taken: Arc::new(AtomicUsize::new(resume_from.unwrap_or(0) * steps_per_epoch)),
-    };
-    let learner = Seq2SeqLearner {
-        model,
-        label_smoothing: config.label_smoothing,
-        teacher_forcing,
-    };
-    let optim = AdamConfig::new()
+/// Adam with the config's gradient clipping.
+pub(crate) fn adam(config: &TrainConfig) -> AdamConfig {
+    AdamConfig::new()
         .with_grad_clipping((config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32)))
-        .init();
-    let scheduler = learning_rate_scheduler(config, total_steps)?;
+}
 
-    let mut training = SupervisedTraining::new(run, train_loader, valid_loader)
-        .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
-        .metric_train_numeric(LearningRateMetric::new())
-        .metric_train(FiniteLoss::default())
-        .metric_valid_numeric(CorpusBleu::default())
-        .with_default_checkpointers()
-        .with_application_logger(None)
-        .num_epochs(config.epochs)
-        .summary();
+/// What every task's training shares: the resumed checkpoint, early
+/// stopping, the renderer and the devices; then the run itself.
+pub(crate) fn launch<M: LearnerModel>(
+    mut training: SupervisedTraining<M>,
+    learner: Learner<M>,
+    config: &TrainConfig,
+    run: &Path,
+    resume_from: Option<usize>,
+    devices: usize,
+    device: &Device,
+) -> Result<M, TrainError> {
     if let Some(epoch) = resume_from {
         training = training.checkpoint(epoch);
     }
@@ -323,18 +296,26 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
             ExecutionStrategy::multi(vec![device.clone(); devices], MultiDeviceOptim::OptimMainDevice).into(),
         );
     }
-    let result = training.launch(Learner::new(learner, optim, scheduler));
-    if let Some(error) = result.error {
-        return Err(TrainError::Training(format!("{}: {error}", run.display())));
+    let result = training.launch(learner);
+    match result.error {
+        Some(error) => Err(TrainError::Training(format!("{}: {error}", run.display()))),
+        None => Ok(result.model),
     }
+}
 
-    result.model.model.save_file(run.join("model.bpk")).map_err(|e| {
-        TrainError::Io(format!(
-            "{}: cannot save the model: {e:?}",
-            run.join("model.bpk").display()
-        ))
-    })?;
-    let summary = LearnerSummary::new(run, &METRICS)
+/// Saves the trained model, then `metrics.csv` and `summary.json` from
+/// Burn's logs of the `metrics` the task records.
+pub(crate) fn finish_run<T: Module>(
+    run: &Path,
+    config: &TrainConfig,
+    model: T,
+    metrics: &[&str],
+) -> Result<RunSummary, TrainError> {
+    let path = run.join("model.bpk");
+    model
+        .save_file(&path)
+        .map_err(|e| TrainError::Io(format!("{}: cannot save the model: {e:?}", path.display())))?;
+    let summary = LearnerSummary::new(run, metrics)
         .map_err(|e| TrainError::Io(format!("{}: cannot read the metric logs: {e}", run.display())))?;
     let mut csv = String::from("epoch,split,metric,value\n");
     for (split, metrics) in [("train", &summary.metrics.train), ("valid", &summary.metrics.valid)] {
@@ -363,6 +344,76 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
     };
     write_json(&run.join("summary.json"), &run_summary)?;
     Ok(run_summary)
+}
+
+/// Trains `config` in `run`, on `devices` copies of the device (data
+/// parallel), and returns the summary it also writes.
+///
+/// # Errors
+///
+/// Bad configuration or run directory, an unknown device, a write that
+/// fails, or a training that fails (a non-finite loss, say).
+pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> Result<RunSummary, TrainError> {
+    config.validate()?;
+    if config.task == TaskName::Classify {
+        return crate::classify::train_classifier(config, run, start, devices);
+    }
+    let device =
+        attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let resume_from = check_start(config, run, start)?;
+    let TaskData {
+        vocab,
+        train: train_pairs,
+        valid: valid_pairs,
+        splits,
+    } = prepare_data(config, run, start)?;
+    open_run(config, run, resume_from, start, || {
+        write_json(&run.join("vocab.json"), &vocab)?;
+        match &splits {
+            Some(splits) => translation::save_splits(run, splits),
+            None => Ok(()),
+        }
+    })?;
+
+    device.seed(config.seed);
+    let steps_per_epoch = train_pairs.len().div_ceil(config.batch_size * devices.max(1));
+    let loader = |pairs: Vec<Pair>| {
+        DataLoaderBuilder::new(Seq2SeqBatcher)
+            .batch_size(config.batch_size)
+            .shuffle(config.seed)
+            .set_device(device.clone())
+            .build(InMemDataset::new(pairs))
+    };
+    let (train_loader, valid_loader) = (loader(train_pairs), loader(valid_pairs));
+
+    let model = model_config(config, &vocab).init(&device.clone().autodiff());
+    let total_steps = steps_per_epoch * config.epochs;
+    // Every device's copy of the learner counts the batches it trains on.
+    let batches_per_epoch = steps_per_epoch * devices.max(1);
+    let teacher_forcing = TeacherForcingSchedule {
+        start: config.teacher_forcing,
+        end: config.teacher_forcing_end.unwrap_or(config.teacher_forcing),
+        steps: batches_per_epoch * config.epochs,
+        taken: Arc::new(AtomicUsize::new(resume_from.unwrap_or(0) * batches_per_epoch)),
+    };
+    let learner = Seq2SeqLearner {
+        model,
+        label_smoothing: config.label_smoothing,
+        teacher_forcing,
+    };
+    let scheduler = learning_rate_scheduler(config, total_steps)?;
+    let training = SupervisedTraining::new(run, train_loader, valid_loader)
+        .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
+        .metric_train_numeric(LearningRateMetric::new())
+        .metric_train(FiniteLoss::default())
+        .metric_valid_numeric(CorpusBleu::default())
+        .with_default_checkpointers()
+        .with_application_logger(None)
+        .num_epochs(config.epochs)
+        .summary();
+    let learner = Learner::new(learner, adam(config).init(), scheduler);
+    let trained = launch(training, learner, config, run, resume_from, devices, &device)?;
+    finish_run(run, config, trained.model, &METRICS)
 }
 
 /// What `attn eval` reports: decoding of the test split.
@@ -396,6 +447,12 @@ pub struct TrainedRun {
 /// If the run has no config or model, or the model file is damaged.
 pub fn load_model(run: &Path, device: &Device) -> Result<TrainedRun, TrainError> {
     let config = read_run_config(run, None)?;
+    if config.task == TaskName::Classify {
+        return Err(TrainError::Input(format!(
+            "{}: holds a classify run, which has no translator; use `attn classify --run {0}`",
+            run.display()
+        )));
+    }
     let vocab: Vocabularies = read_json(&run.join("vocab.json"))?;
     let path = run.join("model.bpk");
     if !path.exists() {
@@ -468,6 +525,7 @@ pub fn evaluate(run: &Path, device_name: Option<&str>, decoding: Decoding) -> Re
                 .collect();
             (test, words)
         }
+        TaskName::Classify => unreachable!("`load_model` refuses classify runs"),
         TaskName::Translate => {
             let pairs = translation::read_split(run, "test")?;
             let (test, _) = translation::encode(&pairs, &trained.vocab);

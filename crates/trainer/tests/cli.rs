@@ -608,3 +608,140 @@ fn translate_reads_tatoeba_files_and_names_bad_lines() {
         text(&out)
     );
 }
+
+/// `--words LANG=FILE` for each list of the shipped sample.
+fn sample_words() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
+    ["en", "fr", "de", "es", "it"]
+        .iter()
+        .flat_map(|l| {
+            [
+                "--words".to_string(),
+                format!("{l}={}", dir.join(format!("{l}.txt")).display()),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn classify_beats_chance_on_the_sample_and_draws_its_attention() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("classify");
+    let mut args = vec![
+        "train",
+        "classify",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--epochs",
+        "15",
+    ];
+    let words = sample_words();
+    args.extend(words.iter().map(String::as_str));
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let accuracy = metric(&run, "valid", "Accuracy");
+    assert_eq!(accuracy.len(), 15);
+    // Five balanced languages: chance is 20%.
+    assert!(accuracy[14] > 40.0, "validation accuracy {accuracy:?}");
+
+    let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
+    assert!(eval.status.success(), "{}", text(&eval));
+    let report = String::from_utf8_lossy(&eval.stdout).to_string();
+    // The sample's test split: 15 words of each 150-word list, 14 of each
+    // 149-word one (the wordlists tests count them).
+    assert!(report.contains(": 73 test words, accuracy "), "{report}");
+    let test_accuracy: f64 = report
+        .split("accuracy ")
+        .nth(1)
+        .and_then(|s| s.split('%').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(test_accuracy > 40.0, "{report}");
+    assert!(
+        report.contains("confusion (rows: true language, columns: predicted)"),
+        "{report}"
+    );
+
+    let png = dir.path().join("maps.png");
+    let out = attn(&[
+        "classify",
+        "--run",
+        run.to_str().unwrap(),
+        "Maison",
+        "søster",
+        "--attention",
+        png.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let first = stdout.lines().next().unwrap();
+    assert!(first.starts_with("maison: "), "lower-cased: {stdout}");
+    let probabilities: Vec<f64> = first["maison: ".len()..]
+        .split(", ")
+        .map(|p| p.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(probabilities.len(), 5, "{first}");
+    assert!((probabilities.iter().sum::<f64>() - 1.0).abs() < 0.01, "{first}");
+    assert!(
+        probabilities.windows(2).all(|w| w[0] >= w[1]),
+        "most probable first: {first}"
+    );
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+
+    // A character no sample list has (ø) is reported.
+    assert!(
+        text(&out).contains("warning: `søster`: characters not in the training words, read as <unk>: ø"),
+        "{}",
+        text(&out)
+    );
+
+    let out = attn(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("holds a classify run, which has no translator"),
+        "{}",
+        text(&out)
+    );
+    let out = attn(&["eval", "--run", run.to_str().unwrap(), "--beam", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn classify_names_a_missing_word_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.txt");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample/en.txt");
+    let run = dir.path().join("run");
+    let out = attn(&[
+        "train",
+        "classify",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--words",
+        &format!("en={}", sample.display()),
+        "--words",
+        &format!("xx={}", missing.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("error: xx={}: cannot read: ", missing.display())),
+        "{}",
+        text(&out)
+    );
+    assert!(!run.exists(), "nothing is written");
+    let out = attn(&["train", "classify", "--words", "french"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("`french`: no `=`; expected LANG=FILE"),
+        "{}",
+        text(&out)
+    );
+    let out = attn(&["train", "translate", "--words", &format!("en={}", sample.display())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("config: invalid `words`: word lists are read by the classify task only"),
+        "{}",
+        text(&out)
+    );
+}

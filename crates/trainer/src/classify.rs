@@ -1,0 +1,579 @@
+//! The classify task: which language is this word? A character-level
+//! encoder-only transformer ([`models::EncoderTransformer`]) reads
+//! `<cls> c_1 .. c_n` and its sequence head gives one logit per language.
+//! The words come from word lists ([`crate::wordlists`]), such as those
+//! Debian ships in `/usr/share/dict`. See `docs/classify.md`.
+//!
+//! A run keeps its splits in `splits/{train,valid,test}.tsv` (`word<TAB>language`)
+//! and its characters and languages in `vocab.json`, so evaluation and
+//! `--resume` read exactly what the run was made with.
+
+use std::fmt;
+use std::path::Path;
+
+use attention_core::Weights;
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::InMemDataset;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Int, TensorData};
+use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
+use burn::train::{ClassificationOutput, InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
+use models::{EncoderTransformer, EncoderTransformerConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+use crate::config::TrainConfig;
+use crate::data::{BOS, PAD, Vocabulary};
+use crate::heatmap::Heatmap;
+use crate::run_dir::{write_atomic, write_json};
+use crate::steps::FiniteLoss;
+use crate::train::{Start, adam, check_start, finish_run, launch, learning_rate_scheduler, open_run};
+use crate::wordlists::{LabelledWord, WordSplits, read_word_lists};
+
+/// The metrics a classify run records, as Burn names them.
+const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
+
+/// The characters the model reads and the languages it tells apart:
+/// `vocab.json` of a classify run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassVocab {
+    /// Characters: `<pad> <bos> <eos> <unk>` at 0 to 3 (`<bos>` serves as
+    /// `<cls>`), then every character of the training words.
+    pub characters: Vocabulary,
+    /// Languages, by class id.
+    pub languages: Vec<String>,
+}
+
+impl ClassVocab {
+    /// The token ids the model reads for `word`: `<cls>` then one id per
+    /// character, `<unk>` for a character training never saw.
+    pub fn encode(&self, word: &str) -> Vec<usize> {
+        let chars: Vec<String> = word.chars().map(String::from).collect();
+        let mut ids = vec![BOS];
+        ids.extend(self.characters.encoder().encode(&chars));
+        ids
+    }
+}
+
+impl TrainConfig {
+    /// The classifier this config trains, for `characters` tokens and
+    /// `languages` classes.
+    pub fn classifier_config(&self, characters: usize, languages: usize) -> EncoderTransformerConfig {
+        EncoderTransformerConfig::new(
+            characters,
+            self.d_hidden,
+            self.n_heads,
+            self.n_layers,
+            self.d_ff,
+            self.max_len + 1,
+        )
+        .with_positions(self.positions.kind())
+        .with_norm(self.norm.placement())
+        .with_pooling(self.pooling.pooling())
+        .with_dropout(self.dropout)
+        .with_n_classes(Some(languages))
+    }
+}
+
+/// One word as ids, and its language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordItem {
+    /// `<cls>` and the characters.
+    pub tokens: Vec<usize>,
+    /// The language's class id.
+    pub language: usize,
+}
+
+/// A padded batch of words.
+#[derive(Clone, Debug)]
+pub struct WordBatch {
+    /// `[batch, len]`.
+    pub tokens: Tensor<2, Int>,
+    /// Lengths, `<cls>` included.
+    pub lengths: Vec<usize>,
+    /// `[batch]`: the language of each word.
+    pub languages: Tensor<1, Int>,
+}
+
+/// Pads [`WordItem`]s into a [`WordBatch`].
+#[derive(Clone, Debug, Default)]
+pub struct WordBatcher;
+
+impl Batcher<WordItem, WordBatch> for WordBatcher {
+    fn batch(&self, items: Vec<WordItem>, device: &Device) -> WordBatch {
+        let width = items.iter().map(|i| i.tokens.len()).max().unwrap_or(1);
+        let ids: Vec<i64> = items
+            .iter()
+            .flat_map(|item| {
+                item.tokens
+                    .iter()
+                    .map(|&t| t as i64)
+                    .chain(std::iter::repeat_n(PAD as i64, width - item.tokens.len()))
+            })
+            .collect();
+        let languages: Vec<i64> = items.iter().map(|i| i.language as i64).collect();
+        WordBatch {
+            tokens: Tensor::from_data(TensorData::new(ids, [items.len(), width]), device),
+            lengths: items.iter().map(|i| i.tokens.len()).collect(),
+            languages: Tensor::from_data(TensorData::new(languages, [items.len()]), device),
+        }
+    }
+}
+
+/// The classifier in Burn's trainer.
+#[derive(Module, Debug)]
+pub struct ClassifierLearner {
+    /// The model.
+    pub model: EncoderTransformer,
+}
+
+impl ClassifierLearner {
+    fn run(&self, batch: WordBatch) -> ClassificationOutput {
+        let out = self.model.forward(batch.tokens, &batch.lengths, Weights::Skip);
+        let logits = out.class_logits.expect("the classifier has a sequence head");
+        let loss = CrossEntropyLossConfig::new()
+            .init(&logits.device())
+            .forward(logits.clone(), batch.languages.clone());
+        ClassificationOutput::new(loss, logits, batch.languages)
+    }
+}
+
+impl TrainStep for ClassifierLearner {
+    type Input = WordBatch;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: WordBatch) -> TrainOutput<ClassificationOutput> {
+        let output = self.run(batch);
+        TrainOutput::new(self, output.loss.backward(), output)
+    }
+}
+
+impl InferenceStep for ClassifierLearner {
+    type Input = WordBatch;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: WordBatch) -> ClassificationOutput {
+        self.run(batch)
+    }
+}
+
+fn split_path(run: &Path, split: &str) -> std::path::PathBuf {
+    run.join("splits").join(format!("{split}.tsv"))
+}
+
+fn save_splits(run: &Path, splits: &WordSplits) -> Result<(), TrainError> {
+    let dir = run.join("splits");
+    std::fs::create_dir_all(&dir).map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", dir.display())))?;
+    for (name, words) in [
+        ("train", &splits.train),
+        ("valid", &splits.valid),
+        ("test", &splits.test),
+    ] {
+        let text: String = words
+            .iter()
+            .map(|w| format!("{}\t{}\n", w.word, splits.languages[w.language]))
+            .collect();
+        write_atomic(&split_path(run, name), text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Reads one split a classify run saved.
+///
+/// # Errors
+///
+/// If the file is missing, or a line is not `word<TAB>language` with a
+/// language of the run; the message names the file and the line.
+pub fn read_split(run: &Path, split: &str, languages: &[String]) -> Result<Vec<LabelledWord>, TrainError> {
+    let path = split_path(run, split);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| TrainError::Input(format!("{}: cannot read the run's {split} split: {e}", path.display())))?;
+    text.lines()
+        .enumerate()
+        .map(|(number, line)| {
+            let parsed = line.split_once('\t').and_then(|(word, language)| {
+                let language = languages.iter().position(|l| l == language)?;
+                (!word.is_empty()).then(|| LabelledWord {
+                    word: word.to_string(),
+                    language,
+                })
+            });
+            parsed.ok_or_else(|| {
+                TrainError::Input(format!(
+                    "{}:{}: expected `word<TAB>language`, the language one of {}",
+                    path.display(),
+                    number + 1,
+                    languages.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
+}
+
+fn items(words: &[LabelledWord], vocab: &ClassVocab) -> Vec<WordItem> {
+    words
+        .iter()
+        .map(|w| WordItem {
+            tokens: vocab.encode(&w.word),
+            language: w.language,
+        })
+        .collect()
+}
+
+/// Trains a classify run; [`crate::train::train`] comes here for the task.
+pub(crate) fn train_classifier(
+    config: &TrainConfig,
+    run: &Path,
+    start: Start,
+    devices: usize,
+) -> Result<crate::train::RunSummary, TrainError> {
+    let device =
+        attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let resume_from = check_start(config, run, start)?;
+    let (vocab, train_words, valid_words, splits) = match start {
+        Start::Fresh => {
+            let splits = read_word_lists(&config.words, config.per_language, config.max_len, config.seed).map_err(
+                |e| match e {
+                    TrainError::Input(message)
+                        if message.contains("/usr/share/dict/") && message.contains("cannot read") =>
+                    {
+                        TrainError::Input(format!(
+                            "{message} (the default word lists come from Debian's packages: \
+                             apt-get install wamerican wfrench wngerman wspanish witalian; or give --words LANG=FILE)"
+                        ))
+                    }
+                    other => other,
+                },
+            )?;
+            tracing::info!(
+                "{} words; dropped: {} in several lists, {} malformed or of the wrong length\n{}",
+                splits.train.len() + splits.valid.len() + splits.test.len(),
+                splits.dropped_shared,
+                splits.dropped_malformed,
+                splits.balance()
+            );
+            let train_words: Vec<&str> = splits.train.iter().map(|w| w.word.as_str()).collect();
+            let chars: Vec<Vec<String>> = train_words
+                .iter()
+                .map(|w| w.chars().map(String::from).collect())
+                .collect();
+            let vocab = ClassVocab {
+                characters: Vocabulary::from_sentences(&chars, 1),
+                languages: splits.languages.clone(),
+            };
+            (vocab, splits.train.clone(), splits.valid.clone(), Some(splits))
+        }
+        Start::Resume => {
+            let vocab: ClassVocab = read_json(&run.join("vocab.json"))?;
+            let train_words = read_split(run, "train", &vocab.languages)?;
+            let valid_words = read_split(run, "valid", &vocab.languages)?;
+            (vocab, train_words, valid_words, None)
+        }
+    };
+    open_run(config, run, resume_from, start, || {
+        write_json(&run.join("vocab.json"), &vocab)?;
+        match &splits {
+            Some(splits) => save_splits(run, splits),
+            None => Ok(()),
+        }
+    })?;
+
+    device.seed(config.seed);
+    let steps_per_epoch = train_words.len().div_ceil(config.batch_size * devices.max(1));
+    let loader = |words: Vec<WordItem>| {
+        DataLoaderBuilder::new(WordBatcher)
+            .batch_size(config.batch_size)
+            .shuffle(config.seed)
+            .set_device(device.clone())
+            .build(InMemDataset::new(words))
+    };
+    let train_loader = loader(items(&train_words, &vocab));
+    let valid_loader = loader(items(&valid_words, &vocab));
+    let model = config
+        .classifier_config(vocab.characters.len(), vocab.languages.len())
+        .init(&device.clone().autodiff());
+    let scheduler = learning_rate_scheduler(config, steps_per_epoch * config.epochs)?;
+    let training = SupervisedTraining::new(run, train_loader, valid_loader)
+        .metrics((LossMetric::new(), AccuracyMetric::new()))
+        .metric_train_numeric(LearningRateMetric::new())
+        .metric_train(FiniteLoss::default())
+        .with_default_checkpointers()
+        .with_application_logger(None)
+        .num_epochs(config.epochs)
+        .summary();
+    let learner = Learner::new(ClassifierLearner { model }, adam(config).init(), scheduler);
+    let trained = launch(training, learner, config, run, resume_from, devices, &device)?;
+    finish_run(run, config, trained.model, &METRICS)
+}
+
+/// A trained classify run.
+pub struct TrainedClassifier {
+    /// Its configuration.
+    pub config: TrainConfig,
+    /// Its characters and languages.
+    pub vocab: ClassVocab,
+    /// The model.
+    pub model: EncoderTransformer,
+}
+
+/// Loads the trained classifier of `run`.
+///
+/// # Errors
+///
+/// If the run is not a finished classify run, or its model file is damaged.
+pub fn load_classifier(run: &Path, device: &Device) -> Result<TrainedClassifier, TrainError> {
+    let config = crate::train::read_run_config(run, Some(crate::config::TaskName::Classify))?;
+    let vocab: ClassVocab = read_json(&run.join("vocab.json"))?;
+    let path = run.join("model.bpk");
+    if !path.exists() {
+        return Err(TrainError::Input(format!(
+            "{}: no trained model; the run has not finished (resume it with `attn train classify --resume {}`)",
+            path.display(),
+            run.display()
+        )));
+    }
+    let model = config
+        .classifier_config(vocab.characters.len(), vocab.languages.len())
+        .init(device)
+        .try_load_file(&path)
+        .map_err(|e| TrainError::Input(format!("{}: damaged model file: {e:?}", path.display())))?;
+    Ok(TrainedClassifier { config, vocab, model })
+}
+
+/// One word, classified.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WordPrediction {
+    /// The word, lower-cased.
+    pub word: String,
+    /// The tokens the model read: `<cls>` and the characters.
+    pub tokens: Vec<String>,
+    /// Characters training never saw (read as `<unk>`).
+    pub unknown: Vec<String>,
+    /// Every language with its probability, most probable first.
+    pub probabilities: Vec<(String, f32)>,
+    /// `[layer][head][query][key]`: the self-attention weights over the
+    /// tokens.
+    pub attention: Vec<Vec<Vec<Vec<f32>>>>,
+}
+
+impl WordPrediction {
+    /// The self-attention maps, one per layer and head (layers in order,
+    /// heads within a layer), the tokens on both axes: a query per row, the
+    /// keys it reads across.
+    ///
+    /// # Errors
+    ///
+    /// Never for a prediction [`classify`] made; a map whose shape was
+    /// changed is refused by [`Heatmap::new`].
+    pub fn attention_maps(&self) -> Result<Vec<Heatmap>, TrainError> {
+        let mut maps = Vec::new();
+        for (layer, heads) in self.attention.iter().enumerate() {
+            for (head, weights) in heads.iter().enumerate() {
+                maps.push(Heatmap::new(
+                    format!("{}: layer {} head {}", self.word, layer + 1, head + 1),
+                    self.tokens.clone(),
+                    self.tokens.clone(),
+                    weights.clone(),
+                )?);
+            }
+        }
+        Ok(maps)
+    }
+}
+
+/// Classifies `word` with a trained run.
+///
+/// # Errors
+///
+/// If the word is empty or longer than the run's model reads.
+pub fn classify(trained: &TrainedClassifier, word: &str, device: &Device) -> Result<WordPrediction, TrainError> {
+    let word = word.trim().to_lowercase();
+    let chars = word.chars().count();
+    if chars == 0 {
+        return Err(TrainError::Input("an empty word has no language".into()));
+    }
+    if chars > trained.config.max_len {
+        return Err(TrainError::Input(format!(
+            "`{word}`: {chars} characters, but this run's model reads at most {}",
+            trained.config.max_len
+        )));
+    }
+    let ids = trained.vocab.encode(&word);
+    let mut tokens = vec!["<cls>".to_string()];
+    tokens.extend(word.chars().map(String::from));
+    let unknown: Vec<String> = {
+        let encoder = trained.vocab.characters.encoder();
+        let chars: Vec<String> = word.chars().map(String::from).collect();
+        encoder.unknown(&chars).into_iter().map(String::from).collect()
+    };
+    let batch = WordBatcher.batch(
+        vec![WordItem {
+            tokens: ids,
+            language: 0,
+        }],
+        device,
+    );
+    let out = trained.model.forward(batch.tokens, &batch.lengths, Weights::Return);
+    let logits = out.class_logits.expect("the classifier has a sequence head");
+    let probabilities = softmax(logits, 1)
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32 probabilities");
+    let mut probabilities: Vec<(String, f32)> = trained.vocab.languages.iter().cloned().zip(probabilities).collect();
+    probabilities.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let attention = out
+        .attention
+        .into_iter()
+        .map(|layer| {
+            let [_, heads, len, _] = layer.dims();
+            let values = layer
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .expect("f32 weights");
+            (0..heads)
+                .map(|h| {
+                    (0..len)
+                        .map(|q| values[(h * len + q) * len..(h * len + q + 1) * len].to_vec())
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    Ok(WordPrediction {
+        word,
+        tokens,
+        unknown,
+        probabilities,
+        attention,
+    })
+}
+
+/// What `attn eval` reports for a classify run: the test split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassifyReport {
+    /// Languages, by class id.
+    pub languages: Vec<String>,
+    /// Test words.
+    pub words: usize,
+    /// Words whose language was predicted right (%).
+    pub accuracy: f64,
+    /// Per language: of the words predicted as it, the share that are (%).
+    pub precision: Vec<f64>,
+    /// Per language: of its words, the share predicted as it (%).
+    pub recall: Vec<f64>,
+    /// `confusion[true][predicted]`: word counts.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl ClassifyReport {
+    /// The report of `(true, predicted)` class pairs over `languages`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use trainer::classify::ClassifyReport;
+    /// let report = ClassifyReport::from_pairs(vec!["en".into(), "fr".into()], &[(0, 0), (0, 1), (1, 1)]);
+    /// assert_eq!(report.confusion, [[1, 1], [0, 1]]);
+    /// assert_eq!(report.precision, [100.0, 50.0]);
+    /// assert_eq!(report.recall, [50.0, 100.0]);
+    /// ```
+    pub fn from_pairs(languages: Vec<String>, pairs: &[(usize, usize)]) -> Self {
+        let n = languages.len();
+        let mut confusion = vec![vec![0; n]; n];
+        for &(truth, predicted) in pairs {
+            confusion[truth][predicted] += 1;
+        }
+        let percent = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+        let correct: usize = (0..n).map(|i| confusion[i][i]).sum();
+        ClassifyReport {
+            words: pairs.len(),
+            accuracy: percent(correct, pairs.len()),
+            precision: (0..n)
+                .map(|j| percent(confusion[j][j], (0..n).map(|i| confusion[i][j]).sum()))
+                .collect(),
+            recall: (0..n)
+                .map(|i| percent(confusion[i][i], confusion[i].iter().sum()))
+                .collect(),
+            confusion,
+            languages,
+        }
+    }
+}
+
+impl fmt::Display for ClassifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} test words, accuracy {:.2}%", self.words, self.accuracy)?;
+        writeln!(f)?;
+        writeln!(f, "language  precision  recall")?;
+        for (i, language) in self.languages.iter().enumerate() {
+            writeln!(
+                f,
+                "{language:<8}  {:>8.2}%  {:>5.2}%",
+                self.precision[i], self.recall[i]
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(f, "confusion (rows: true language, columns: predicted)")?;
+        let width = self
+            .confusion
+            .iter()
+            .flatten()
+            .map(|c| c.to_string().len())
+            .chain(self.languages.iter().map(String::len))
+            .max()
+            .unwrap_or(1);
+        write!(f, "{:<8}", "")?;
+        for language in &self.languages {
+            write!(f, "  {language:>width$}")?;
+        }
+        writeln!(f)?;
+        for (language, row) in self.languages.iter().zip(&self.confusion) {
+            write!(f, "{language:<8}")?;
+            for count in row {
+                write!(f, "  {count:>width$}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Evaluates the trained classifier of `run` on its test split.
+///
+/// # Errors
+///
+/// As [`load_classifier`], an unknown device, or a damaged test split.
+pub fn evaluate_classifier(run: &Path, device_name: Option<&str>) -> Result<ClassifyReport, TrainError> {
+    let device = attention_core::device::select(device_name).map_err(|e| TrainError::Input(e.to_string()))?;
+    let trained = load_classifier(run, &device)?;
+    let test = read_split(run, "test", &trained.vocab.languages)?;
+    let mut pairs = Vec::with_capacity(test.len());
+    for chunk in items(&test, &trained.vocab).chunks(trained.config.batch_size.max(1)) {
+        let batch = WordBatcher.batch(chunk.to_vec(), &device);
+        let logits = trained
+            .model
+            .forward(batch.tokens, &batch.lengths, Weights::Skip)
+            .class_logits
+            .expect("the classifier has a sequence head");
+        let predicted = logits
+            .argmax(1)
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec::<i64>()
+            .expect("class ids");
+        pairs.extend(chunk.iter().zip(predicted).map(|(item, p)| (item.language, p as usize)));
+    }
+    Ok(ClassifyReport::from_pairs(trained.vocab.languages.clone(), &pairs))
+}
