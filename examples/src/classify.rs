@@ -4,15 +4,13 @@
 //! self-attention looks at.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use trainer::TrainError;
 use trainer::classify::{ClassifyReport, WordPrediction, classify, evaluate_classifier, load_classifier};
 use trainer::config::{TaskName, TrainConfig};
-use trainer::train::{Start, train};
 
 /// Words the example classifies, one per language of the default lists.
-pub const WORDS: [&str; 5] = ["weather", "fromage", "schmetterling", "mariposa", "farfalla"];
+pub const WORDS: [&str; 5] = ["schmetterling", "weather", "fromage", "mariposa", "farfalla"];
 
 /// What the example does.
 #[derive(Clone, Debug)]
@@ -63,26 +61,7 @@ pub struct Outcome {
 ///
 /// Whatever training, evaluation or writing reports.
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
-    let started = Instant::now();
-    let finished = options.run.join("model.bpk").exists();
-    if finished {
-        tracing::info!(
-            "{}: already trained, reusing it (delete the directory to train again)",
-            options.run.display()
-        );
-    } else {
-        let start = if trainer::run_dir::is_fresh(&options.run) {
-            Start::Fresh
-        } else {
-            Start::Resume
-        };
-        let config = match start {
-            Start::Fresh => options.config.clone(),
-            Start::Resume => trainer::train::read_run_config(&options.run, Some(TaskName::Classify))?,
-        };
-        train(&config, &options.run, start, options.devices)?;
-    }
-    let train_seconds = if finished { 0.0 } else { started.elapsed().as_secs_f64() };
+    let train_seconds = crate::train_or_reuse(&options.run, &options.config, options.devices)?;
     let test = evaluate_classifier(&options.run, options.config.device.as_deref())?;
     let device = attention_core::device::select(options.config.device.as_deref())
         .map_err(|e| TrainError::Input(e.to_string()))?;

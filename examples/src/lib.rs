@@ -5,3 +5,66 @@
 pub mod classify;
 pub mod translate;
 pub mod variants;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use trainer::TrainError;
+use trainer::config::TrainConfig;
+use trainer::train::{Start, read_run_config, train};
+
+/// Trains `config` in `run` unless a finished run is there: an absent or
+/// empty directory starts fresh, an unfinished run is resumed (with its own
+/// saved config), a finished one is reused. Returns the seconds spent
+/// training, 0 when the run was reused.
+///
+/// # Errors
+///
+/// Whatever training reports; a run of another task in `run`.
+pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize) -> Result<f64, TrainError> {
+    if run.join("model.bpk").exists() {
+        read_run_config(run, Some(config.task))?;
+        tracing::info!(
+            "{}: already trained, reusing it (delete the directory to train again)",
+            run.display()
+        );
+        return Ok(0.0);
+    }
+    let started = Instant::now();
+    if trainer::run_dir::is_fresh(run) {
+        train(config, run, Start::Fresh, devices)?;
+    } else {
+        train(&read_run_config(run, Some(config.task))?, run, Start::Resume, devices)?;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: info, without Burn's
+/// per-iteration lines), as `attn` does.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,burn_train=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Prints an example's report, or its error with `attn`'s exit status (2 for
+/// bad input, 1 otherwise).
+pub fn finish(result: Result<String, TrainError>) -> ExitCode {
+    match result {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(match error {
+                TrainError::Input(_) => 2,
+                _ => 1,
+            })
+        }
+    }
+}

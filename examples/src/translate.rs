@@ -4,11 +4,10 @@
 //! which "je" looks at "I", "t'" at "you" and "aime" at "love".
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use trainer::TrainError;
 use trainer::config::{TaskName, TrainConfig};
-use trainer::train::{Decoding, EvalReport, Start, evaluate, load_model, train};
+use trainer::train::{Decoding, EvalReport, evaluate, load_model};
 use trainer::translate::{SentenceTranslation, format_matrix, translate};
 
 /// The article's sentence.
@@ -82,26 +81,7 @@ impl Outcome {
 ///
 /// Whatever training, evaluation or writing reports.
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
-    let started = Instant::now();
-    let finished = options.run.join("model.bpk").exists();
-    if finished {
-        tracing::info!(
-            "{}: already trained, reusing it (delete the directory to train again)",
-            options.run.display()
-        );
-    } else {
-        let start = if trainer::run_dir::is_fresh(&options.run) {
-            Start::Fresh
-        } else {
-            Start::Resume
-        };
-        let config = match start {
-            Start::Fresh => options.config.clone(),
-            Start::Resume => trainer::train::read_run_config(&options.run, Some(TaskName::Translate))?,
-        };
-        train(&config, &options.run, start, options.devices)?;
-    }
-    let train_seconds = if finished { 0.0 } else { started.elapsed().as_secs_f64() };
+    let train_seconds = crate::train_or_reuse(&options.run, &options.config, options.devices)?;
     let test = evaluate(&options.run, options.config.device.as_deref(), Decoding::Greedy)?;
     let device = attention_core::device::select(options.config.device.as_deref())
         .map_err(|e| TrainError::Input(e.to_string()))?;

@@ -17,27 +17,10 @@ use std::process::ExitCode;
 use attention_examples::translate::{Options, report, run};
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,burn_train=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    attention_examples::init_logging();
     let dir = std::env::args_os()
         .nth(1)
         .map_or_else(|| PathBuf::from("runs/translate-example"), PathBuf::from);
     let options = Options::main_job(&dir);
-    match run(&options) {
-        Ok(outcome) => {
-            print!("{}", report(&options, &outcome));
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::from(match error {
-                trainer::TrainError::Input(_) => 2,
-                _ => 1,
-            })
-        }
-    }
+    attention_examples::finish(run(&options).map(|outcome| report(&options, &outcome)))
 }

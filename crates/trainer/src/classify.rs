@@ -129,13 +129,17 @@ impl Batcher<WordItem, WordBatch> for WordBatcher {
 pub struct ClassifierLearner {
     /// The model.
     pub model: EncoderTransformer,
+    /// Label smoothing of the loss.
+    pub label_smoothing: f64,
 }
 
 impl ClassifierLearner {
     fn run(&self, batch: WordBatch) -> ClassificationOutput {
         let out = self.model.forward(batch.tokens, &batch.lengths, Weights::Skip);
         let logits = out.class_logits.expect("the classifier has a sequence head");
+        let smoothing = (self.label_smoothing > 0.0).then_some(self.label_smoothing as f32);
         let loss = CrossEntropyLossConfig::new()
+            .with_smoothing(smoothing)
             .init(&logits.device())
             .forward(logits.clone(), batch.languages.clone());
         ClassificationOutput::new(loss, logits, batch.languages)
@@ -311,7 +315,11 @@ pub(crate) fn train_classifier(
         .with_application_logger(None)
         .num_epochs(config.epochs)
         .summary();
-    let learner = Learner::new(ClassifierLearner { model }, adam(config).init(), scheduler);
+    let classifier = ClassifierLearner {
+        model,
+        label_smoothing: config.label_smoothing,
+    };
+    let learner = Learner::new(classifier, adam(config).init(), scheduler);
     let trained = launch(training, learner, config, run, resume_from, devices, &device)?;
     finish_run(run, config, trained.model, &METRICS)
 }

@@ -298,12 +298,17 @@ impl TrainConfig {
             TaskName::Classify => Self {
                 task,
                 epochs: 10,
-                batch_size: 64,
-                learning_rate: 1e-3,
+                batch_size: 128,
+                learning_rate: 3e-3,
+                schedule: ScheduleName::WarmupCosine,
+                warmup_steps: 200,
                 d_hidden: 64,
                 max_len: 24,
                 words: debian_word_lists(),
                 per_language: Some(10_000),
+                n_layers: 3,
+                pooling: PoolingName::Mean,
+                dropout: 0.0,
                 ..Self::default()
             },
         }

@@ -106,19 +106,19 @@ struct Overrides {
     /// Seed of initialisation, data, shuffling, dropout and teacher forcing [default: 42].
     #[arg(long)]
     seed: Option<u64>,
-    /// Epochs [default: reverse 10, translate 3].
+    /// Epochs [default: reverse 10, translate 3, classify 10].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Sequences per batch [default: reverse 32, translate 64].
+    /// Sequences per batch [default: reverse 32, translate 64, classify 128].
     #[arg(long)]
     batch_size: Option<usize>,
     /// Peak learning rate of Adam [default: 0.003].
     #[arg(long)]
     learning_rate: Option<f64>,
-    /// Learning-rate schedule [default: constant].
+    /// Learning-rate schedule [default: constant; classify warmup-cosine].
     #[arg(long)]
     schedule: Option<ScheduleName>,
-    /// Warm-up steps of warmup-cosine and noam [default: 100].
+    /// Warm-up steps of warmup-cosine and noam [default: 100; classify 200].
     #[arg(long)]
     warmup_steps: Option<usize>,
     /// Clip each parameter's gradient to this norm; 0 turns clipping off [default: 1].
@@ -139,7 +139,7 @@ struct Overrides {
     /// Embedding width [default: reverse 32, translate 64].
     #[arg(long)]
     d_embed: Option<usize>,
-    /// Recurrent state width [default: reverse 64, translate 128].
+    /// Recurrent state width; the transformer's width for classify [default: reverse 64, translate 128, classify 64].
     #[arg(long)]
     d_hidden: Option<usize>,
     /// Recurrent cell: gru or lstm [default: gru].
@@ -175,7 +175,7 @@ struct Overrides {
     /// Classify: at most this many words of each language [default: 10000].
     #[arg(long)]
     per_language: Option<usize>,
-    /// Classify: encoder blocks [default: 2].
+    /// Classify: encoder blocks [default: 3].
     #[arg(long)]
     n_layers: Option<usize>,
     /// Classify: attention heads [default: 4].
@@ -190,10 +190,10 @@ struct Overrides {
     /// Classify: layer norm placement [default: pre].
     #[arg(long)]
     norm: Option<NormName>,
-    /// Classify: pooling of the word's states [default: cls].
+    /// Classify: pooling of the word's states [default: mean].
     #[arg(long)]
     pooling: Option<PoolingName>,
-    /// Classify: dropout [default: 0.1].
+    /// Classify: dropout [default: 0].
     #[arg(long)]
     dropout: Option<f64>,
     /// Backend: flex, ndarray or wgpu (those compiled in) [default: Burn's choice].
