@@ -29,9 +29,9 @@ use crate::TrainError;
 use crate::config::TrainConfig;
 use crate::data::{BOS, PAD, Vocabulary};
 use crate::heatmap::Heatmap;
-use crate::run_dir::{write_atomic, write_json};
+use crate::run_dir::{split_path, write_atomic, write_json};
 use crate::steps::FiniteLoss;
-use crate::train::{Start, adam, check_start, finish_run, launch, learning_rate_scheduler, open_run};
+use crate::train::{Start, adam, check_start, finish_run, launch, learning_rate_scheduler, open_run, read_json};
 use crate::wordlists::{LabelledWord, WordSplits, read_word_lists};
 
 /// The metrics a classify run records, as Burn names them.
@@ -165,10 +165,6 @@ impl InferenceStep for ClassifierLearner {
     }
 }
 
-fn split_path(run: &Path, split: &str) -> std::path::PathBuf {
-    run.join("splits").join(format!("{split}.tsv"))
-}
-
 fn save_splits(run: &Path, splits: &WordSplits) -> Result<(), TrainError> {
     let dir = run.join("splits");
     std::fs::create_dir_all(&dir).map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", dir.display())))?;
@@ -216,12 +212,6 @@ pub fn read_split(run: &Path, split: &str, languages: &[String]) -> Result<Vec<L
             })
         })
         .collect()
-}
-
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
 }
 
 fn items(words: &[LabelledWord], vocab: &ClassVocab) -> Vec<WordItem> {

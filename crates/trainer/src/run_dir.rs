@@ -28,6 +28,11 @@ use serde::Serialize;
 
 use crate::TrainError;
 
+/// Where a run keeps one of its data splits (`train`, `valid`, `test`).
+pub fn split_path(run: &Path, split: &str) -> PathBuf {
+    run.join("splits").join(format!("{split}.tsv"))
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename.
 ///
 /// # Errors

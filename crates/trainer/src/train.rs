@@ -79,7 +79,7 @@ impl TrainConfig {
     }
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainError> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))

@@ -8,7 +8,7 @@
 //! the sentences the run was made with, whatever happens to the data file.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 
 use crate::TrainError;
 use crate::data::{Pair, UNK, Vocabularies, Vocabulary};
+pub use crate::run_dir::split_path;
 use crate::run_dir::write_atomic;
 use crate::tatoeba::{Filter, SentencePair, read_pairs, tokenize};
 
@@ -153,11 +154,6 @@ pub fn encode(pairs: &[SentencePair], vocab: &Vocabularies) -> (Vec<Pair>, usize
     (encoded, unknown)
 }
 
-/// Where a run keeps a split.
-pub fn split_path(run: &Path, split: &str) -> PathBuf {
-    run.join("splits").join(format!("{split}.tsv"))
-}
-
 /// Writes the splits into the run directory, each file atomically.
 ///
 /// # Errors
@@ -222,6 +218,8 @@ pub fn read_splits(run: &Path) -> Result<Splits, TrainError> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     fn sample() -> PathBuf {
