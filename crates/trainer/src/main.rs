@@ -27,7 +27,7 @@ struct Cli {
 enum Command {
     /// Train a model on a task; writes a run directory (see docs/training.md).
     Train(Box<TrainArgs>),
-    /// Evaluate a trained run on its test split: BLEU, exact match, token accuracy.
+    /// Evaluate a trained run on its test split: BLEU and exact match, or accuracy and a confusion matrix.
     Eval {
         /// The run directory.
         #[arg(long)]
