@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
 use crate::config::TrainConfig;
-use crate::data::{BOS, PAD, Vocabulary};
+use crate::data::{BOS, Encoder, PAD, Vocabulary};
 use crate::heatmap::Heatmap;
 use crate::run_dir::{split_path, write_atomic, write_json};
 use crate::steps::FiniteLoss;
@@ -48,15 +48,14 @@ pub struct ClassVocab {
     pub languages: Vec<String>,
 }
 
-impl ClassVocab {
-    /// The token ids the model reads for `word`: `<cls>` then one id per
-    /// character, `<unk>` for a character training never saw.
-    pub fn encode(&self, word: &str) -> Vec<usize> {
-        let chars: Vec<String> = word.chars().map(String::from).collect();
-        let mut ids = vec![BOS];
-        ids.extend(self.characters.encoder().encode(&chars));
-        ids
-    }
+/// The token ids the model reads for `word`: `<cls>` then one id per
+/// character, `<unk>` for a character training never saw. `characters` is
+/// the run's [`ClassVocab::characters`] encoder, built once for many words.
+pub fn encode_word(characters: &Encoder<'_>, word: &str) -> Vec<usize> {
+    let chars: Vec<String> = word.chars().map(String::from).collect();
+    let mut ids = vec![BOS];
+    ids.extend(characters.encode(&chars));
+    ids
 }
 
 impl TrainConfig {
@@ -215,10 +214,11 @@ pub fn read_split(run: &Path, split: &str, languages: &[String]) -> Result<Vec<L
 }
 
 fn items(words: &[LabelledWord], vocab: &ClassVocab) -> Vec<WordItem> {
+    let characters = vocab.characters.encoder();
     words
         .iter()
         .map(|w| WordItem {
-            tokens: vocab.encode(&w.word),
+            tokens: encode_word(&characters, &w.word),
             language: w.language,
         })
         .collect()
@@ -406,14 +406,12 @@ pub fn classify(trained: &TrainedClassifier, word: &str, device: &Device) -> Res
             trained.config.max_len
         )));
     }
-    let ids = trained.vocab.encode(&word);
+    let characters = trained.vocab.characters.encoder();
+    let ids = encode_word(&characters, &word);
+    let chars: Vec<String> = word.chars().map(String::from).collect();
+    let unknown: Vec<String> = characters.unknown(&chars).into_iter().map(String::from).collect();
     let mut tokens = vec!["<cls>".to_string()];
-    tokens.extend(word.chars().map(String::from));
-    let unknown: Vec<String> = {
-        let encoder = trained.vocab.characters.encoder();
-        let chars: Vec<String> = word.chars().map(String::from).collect();
-        encoder.unknown(&chars).into_iter().map(String::from).collect()
-    };
+    tokens.extend(chars);
     let batch = WordBatcher.batch(
         vec![WordItem {
             tokens: ids,

@@ -218,8 +218,8 @@ impl Default for CorpusBleu {
 }
 
 impl CorpusBleu {
-    fn entry(&self, entry: NumericEntry) -> SerializedEntry {
-        SerializedEntry::new(format!("{:.2}", self.counts.bleu().score), entry.serialize())
+    fn entry(&self, score: f64, entry: NumericEntry) -> SerializedEntry {
+        SerializedEntry::new(format!("{score:.2}"), entry.serialize())
     }
 }
 
@@ -240,11 +240,13 @@ impl Metric for CorpusBleu {
 
     fn update(&mut self, batch: &BleuCounts, _: &MetricMetadata) -> Result<SerializedEntry, TensorReadError> {
         self.counts.merge(batch);
-        Ok(self.entry(NumericEntry::Value(self.counts.bleu().score)))
+        let score = self.counts.bleu().score;
+        Ok(self.entry(score, NumericEntry::Value(score)))
     }
 
     fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
-        Ok(self.entry(self.final_value()))
+        let score = self.counts.bleu().score;
+        Ok(self.entry(score, NumericEntry::Final(score)))
     }
 
     fn clear(&mut self) {
