@@ -28,7 +28,7 @@ use crate::cache::KvCache;
 use crate::error::{AttentionError, expect_valid};
 use crate::interop::TorchFile;
 use crate::mask::Mask;
-use crate::mha::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Weights};
+use crate::mha::{FastPath, MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Weights};
 
 /// Where the layer norms sit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +77,10 @@ pub struct TransformerBlockConfig {
     /// Rotary positions in the self-attention, up to this length. Default: `None`.
     #[config(default = "None")]
     pub rotary_max_len: Option<usize>,
+    /// How the attentions compute when no weights are asked for. Default:
+    /// Burn's fused kernel.
+    #[config(default = "FastPath::Fused")]
+    pub fast_path: FastPath,
 }
 
 impl TransformerBlockConfig {
@@ -85,6 +89,7 @@ impl TransformerBlockConfig {
             .with_n_kv_heads(self.n_kv_heads)
             .with_dropout(self.dropout)
             .with_rotary_max_len(self.rotary_max_len)
+            .with_fast_path(self.fast_path)
     }
 
     /// Checks the settings.
@@ -142,6 +147,7 @@ impl TransformerBlockConfig {
             self_attn: self.self_attention().init(device),
             multihead_attn: MultiHeadAttentionConfig::new(self.d_model, self.n_heads)
                 .with_dropout(self.dropout)
+                .with_fast_path(self.fast_path)
                 .init(device),
             linear1,
             linear2,

@@ -42,7 +42,9 @@
 //! - [`AttentionUnit`]: score, mask, normalise, `c = V w`.
 //! - [`MultiHeadAttention`]: query-key-value attention with learned
 //!   projections, several heads, grouped key/value heads, self or cross,
-//!   with a fused fast path ([`sdpa`]) and a [`KvCache`].
+//!   with fast paths ([`sdpa`]: Burn's fused kernel, or memory-efficient
+//!   attention whose training memory grows linearly with the length) and a
+//!   [`KvCache`].
 //! - [`positions`]: sinusoidal, learned and rotary positions.
 //! - [`block`]: transformer encoder and decoder blocks (pre- or post-norm).
 //! - [`interop`]: weights from `torch.nn.MultiheadAttention` and
@@ -100,6 +102,7 @@ pub mod block;
 pub mod cache;
 pub mod device;
 pub mod error;
+mod flash;
 pub mod interop;
 pub mod mask;
 pub mod mha;
@@ -115,7 +118,7 @@ pub use block::{
 pub use cache::KvCache;
 pub use error::AttentionError;
 pub use mask::Mask;
-pub use mha::{MhaInput, MhaOutput, MultiHeadAttention, MultiHeadAttentionConfig, Weights};
+pub use mha::{FastPath, MhaInput, MhaOutput, MultiHeadAttention, MultiHeadAttentionConfig, Weights};
 pub use normalize::{HardGradient, Normalizer};
 pub use positions::{AbsolutePositions, PositionKind};
 pub use score::{

@@ -20,6 +20,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, RotaryEncoding, RotaryEncodingConfig};
 use burn::prelude::*;
 use burn::tensor::Bool;
+use serde::{Deserialize, Serialize};
 
 use crate::cache::{CacheMode, KvCache};
 use crate::error::{AttentionError, Axis, assert_shape, expect_valid};
@@ -64,6 +65,28 @@ pub struct MultiHeadAttentionConfig {
     /// and keys must come from one sequence. Default: `None`.
     #[config(default = "None")]
     pub rotary_max_len: Option<usize>,
+    /// How attention is computed when no weights are asked for
+    /// ([`Weights::Skip`]) and no dropout is active. Default: Burn's fused
+    /// kernel.
+    #[config(default = "FastPath::Fused")]
+    pub fast_path: FastPath,
+}
+
+/// How [`MultiHeadAttention`] computes attention on its weights-free path;
+/// both give the same context (see [`sdpa`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FastPath {
+    /// [`sdpa::fused`], Burn's `module::attention`: the fastest forward on
+    /// Burn's backends; under autodiff its training memory grows with the
+    /// square of the length.
+    Fused,
+    /// [`sdpa::memory_efficient`] with blocks of `block` queries and keys:
+    /// training memory grows linearly with the length.
+    MemoryEfficient {
+        /// Queries and keys a block (128 to 512 suit a CPU).
+        block: usize,
+    },
 }
 
 impl MultiHeadAttentionConfig {
@@ -124,6 +147,12 @@ impl MultiHeadAttentionConfig {
                 );
             }
         }
+        if self.fast_path == (FastPath::MemoryEfficient { block: 0 }) {
+            return error(
+                "fast_path",
+                "a memory-efficient block must hold at least 1 position, got 0".into(),
+            );
+        }
         Ok(())
     }
 
@@ -153,6 +182,7 @@ impl MultiHeadAttentionConfig {
             d_head,
             scale: self.scale.unwrap_or(1.0 / (d_head as f64).sqrt()),
             rotary: self.rotary(device),
+            fast_path: self.fast_path,
         }
     }
 
@@ -186,6 +216,9 @@ pub struct MultiHeadAttention {
     pub scale: f64,
     /// Rotary position embeddings on queries and keys, if configured.
     pub rotary: Option<RotaryEncoding>,
+    /// The weights-free path.
+    #[module(skip)]
+    pub fast_path: FastPath,
 }
 
 /// Whether a forward pass returns the attention weights.
@@ -437,7 +470,13 @@ impl MultiHeadAttention {
         let dropout_active =
             self.dropout.prob > 0.0 && self.dropout.training.is_enabled() && query.device().is_autodiff();
         let (heads, weights) = if weights == Weights::Skip && !dropout_active {
-            (sdpa::fused(query, key, value, mask, self.scale), None)
+            let heads = match self.fast_path {
+                FastPath::Fused => sdpa::fused(query, key, value, mask, self.scale),
+                FastPath::MemoryEfficient { block } => {
+                    sdpa::memory_efficient(query, key, value, mask, self.scale, block)
+                }
+            };
+            (heads, None)
         } else {
             let (heads, weights) = sdpa::explicit(query, key, value, mask, self.scale, |w| self.dropout.forward(w));
             (heads, Some(weights))

@@ -1,4 +1,4 @@
-//! Scaled dot-product attention over heads, two ways that compute the same
+//! Scaled dot-product attention over heads, three ways that compute the same
 //! function (Vaswani et al. 2017, eq. 1):
 //!
 //! ```text
@@ -10,7 +10,14 @@
 //!   weights, and the reference.
 //! - [`fused`] calls `burn::tensor::module::attention`, which a backend may
 //!   implement without materialising the weights (flex and wgpu do); it
-//!   returns the context only. A test holds the two equal.
+//!   returns the context only. Under autodiff Burn decomposes it, and the
+//!   backward pass keeps the weights.
+//! - [`memory_efficient`] walks over blocks of queries and keys with an
+//!   online softmax and recomputes the blocks in its own backward pass
+//!   (FlashAttention-2's algorithm, Dao 2023): no weights kept, so training
+//!   memory grows linearly with the length, not with its square.
+//!
+//! Tests hold the three equal, values and gradients.
 //!
 //! Both take fewer key/value heads than query heads (grouped-query attention,
 //! Ainslie et al. 2023; multi-query with one key/value head, Shazeer 2019):
@@ -134,7 +141,7 @@ pub fn fused(
     mask: Option<Tensor<4, Bool>>,
     scale: f64,
 ) -> Tensor<4> {
-    let [batch, n_heads, _, n_kv_heads, src_len] = check("sdpa::fused", &query, &key, &value, mask.as_ref());
+    let [_, n_heads, ..] = check("sdpa::fused", &query, &key, &value, mask.as_ref());
     let [_, _, _, d_head] = query.dims();
     assert_shape(
         "sdpa::fused",
@@ -147,22 +154,68 @@ pub fn fused(
             Axis::Is("d_head", d_head),
         ],
     );
-    let (key, value) = if n_kv_heads == n_heads {
-        (key, value)
-    } else {
-        // Not every backend's kernel takes grouped heads: repeat them.
-        let group = n_heads / n_kv_heads;
-        let repeat = |t: Tensor<4>| {
-            t.unsqueeze_dim::<5>(2)
-                .expand([batch, n_kv_heads, group, src_len, d_head])
-                .reshape([batch, n_heads, src_len, d_head])
-        };
-        (repeat(key), repeat(value))
-    };
+    let (key, value) = repeat_kv_heads(key, value, n_heads);
     let options = AttentionModuleOptions {
         scale: Some(scale),
         softcap: None,
         is_causal: false,
     };
     attention(query, key, value, mask, None, options) // [batch, n_heads, tgt_len, d_head]
+}
+
+/// Key and value heads repeated up to `n_heads` (grouped-query attention for
+/// the paths whose kernels take one key/value head per query head).
+fn repeat_kv_heads(key: Tensor<4>, value: Tensor<4>, n_heads: usize) -> (Tensor<4>, Tensor<4>) {
+    let [batch, n_kv_heads, src_len, _] = key.dims();
+    if n_kv_heads == n_heads {
+        return (key, value);
+    }
+    let group = n_heads / n_kv_heads;
+    let repeat = |t: Tensor<4>| {
+        let [_, _, _, width] = t.dims();
+        t.unsqueeze_dim::<5>(2)
+            .expand([batch, n_kv_heads, group, src_len, width])
+            .reshape([batch, n_heads, src_len, width]) // [batch, n_heads, src_len, width]
+    };
+    (repeat(key), repeat(value))
+}
+
+/// The context only, `block` queries by `block` keys at a time, with a
+/// backward pass that recomputes each block instead of keeping the weights.
+///
+/// Same shapes and result as [`explicit`] without dropout (`d_value` may
+/// differ from `d_head`); rows whose every key is masked give a zero context
+/// and zero gradients. Peak memory, forward and backward, grows linearly
+/// with the length: the largest temporary is `[batch, n_heads, block, block]`.
+///
+/// # Panics
+///
+/// If the shapes disagree or `block` is zero.
+///
+/// # Example
+///
+/// ```
+/// use attention_core::sdpa;
+/// use burn::prelude::*;
+/// use burn::tensor::Distribution;
+/// let device = Device::default();
+/// let x = || Tensor::<4>::random([1, 2, 300, 16], Distribution::Normal(0.0, 1.0), &device);
+/// let (q, k, v) = (x(), x(), x());
+/// let blocked = sdpa::memory_efficient(q.clone(), k.clone(), v.clone(), None, 0.25, 128);
+/// let (reference, _) = sdpa::explicit(q, k, v, None, 0.25, |w| w);
+/// let gap: f32 = (blocked - reference).abs().max().into_scalar();
+/// assert!(gap < 1e-5);
+/// ```
+pub fn memory_efficient(
+    query: Tensor<4>,
+    key: Tensor<4>,
+    value: Tensor<4>,
+    mask: Option<Tensor<4, Bool>>,
+    scale: f64,
+    block: usize,
+) -> Tensor<4> {
+    let [_, n_heads, ..] = check("sdpa::memory_efficient", &query, &key, &value, mask.as_ref());
+    assert!(block > 0, "sdpa::memory_efficient: `block` must be at least 1, got 0");
+    let (key, value) = repeat_kv_heads(key, value, n_heads);
+    crate::flash::attention(query, key, value, mask, scale, block) // [batch, n_heads, tgt_len, d_value]
 }

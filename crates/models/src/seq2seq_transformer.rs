@@ -27,8 +27,8 @@
 //! ```
 
 use attention_core::{
-    AbsolutePositions, DecoderBlock, DecoderBlockCache, EncoderBlock, FeedForwardActivation, Mask, NormPlacement,
-    PositionKind, TransformerBlockConfig, Weights,
+    AbsolutePositions, DecoderBlock, DecoderBlockCache, EncoderBlock, FastPath, FeedForwardActivation, Mask,
+    NormPlacement, PositionKind, TransformerBlockConfig, Weights,
 };
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
@@ -74,6 +74,11 @@ pub struct TransformerSeq2SeqConfig {
     /// Norm placement. Default: post-norm, as the paper.
     #[config(default = "NormPlacement::Post")]
     pub norm: NormPlacement,
+    /// How attention is computed when no weights are asked for (and no
+    /// dropout is active): Burn's fused kernel, or memory-efficient attention
+    /// whose training memory grows linearly with the length. Default: fused.
+    #[config(default = "FastPath::Fused")]
+    pub fast_path: FastPath,
     /// Feed-forward activation. Default: ReLU.
     #[config(default = "FeedForwardActivation::Relu")]
     pub activation: FeedForwardActivation,
@@ -101,6 +106,7 @@ impl TransformerSeq2SeqConfig {
             .with_norm(self.norm)
             .with_activation(self.activation)
             .with_rotary_max_len((self.positions == PositionKind::Rotary).then_some(self.max_len))
+            .with_fast_path(self.fast_path)
     }
 
     /// Checks the settings.
