@@ -2,12 +2,19 @@
 //! the article's encoder-only QKV attention, stacked.
 //!
 //! ```text
-//! tokens ─ embedding * sqrt(d_model) (+ positions) ─ N x EncoderBlock ─ (final norm if pre-norm) ─ hidden
+//! tokens ─ (embedding (+ n-gram embeddings)) * sqrt(d_model) (+ positions) ─ N x EncoderBlock ─ (final norm if pre-norm) ─ hidden
 //!   hidden ─ pool (CLS: position 0; mean: average over real tokens) ─ classifier ─ class logits
 //!   hidden ─ token classifier ─ per-token logits
 //! ```
 //!
 //! Padding is masked in every self-attention and ignored by the mean pool.
+//!
+//! With [`ngrams`](EncoderTransformerConfig::ngrams) above 1, each position
+//! also gets a learned vector for every n-gram of tokens that ends there
+//! (`2 <= n <= ngrams`), hashed into
+//! [`ngram_buckets`](EncoderTransformerConfig::ngram_buckets) rows: the
+//! subword vectors of fastText (Bojanowski et al. 2017), here for a model
+//! that reads characters. The attention still sees one position per token.
 //!
 //! # Example
 //!
@@ -26,8 +33,8 @@
 //! ```
 
 use attention_core::{
-    AbsolutePositions, EncoderBlock, FeedForwardActivation, Mask, NormPlacement, PositionKind, TransformerBlockConfig,
-    Weights,
+    AbsolutePositions, EncoderBlock, FastPath, FeedForwardActivation, Mask, NormPlacement, PositionKind,
+    TransformerBlockConfig, Weights,
 };
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
@@ -68,6 +75,11 @@ pub struct EncoderTransformerConfig {
     /// Norm placement. Default: pre-norm.
     #[config(default = "NormPlacement::Pre")]
     pub norm: NormPlacement,
+    /// How attention is computed when no weights are asked for (and no
+    /// dropout is active): Burn's fused kernel, or memory-efficient attention
+    /// whose training memory grows linearly with the length. Default: fused.
+    #[config(default = "FastPath::Fused")]
+    pub fast_path: FastPath,
     /// Feed-forward activation. Default: GELU.
     #[config(default = "FeedForwardActivation::Gelu")]
     pub activation: FeedForwardActivation,
@@ -83,6 +95,63 @@ pub struct EncoderTransformerConfig {
     /// Classes of the per-token head, if any. Default: `None`.
     #[config(default = "None")]
     pub n_token_classes: Option<usize>,
+    /// Longest token n-gram with an embedding of its own, added to the
+    /// embedding of the token that ends it; 1 turns n-grams off. Default: 1.
+    #[config(default = 1)]
+    pub ngrams: usize,
+    /// Rows the n-grams are hashed into (see [`ngram_ids`]). Default: 16384.
+    #[config(default = 16384)]
+    pub ngram_buckets: usize,
+}
+
+/// The largest `ngram_buckets`: keeps the hash below 2^31 in 32-bit integers.
+pub const MAX_NGRAM_BUCKETS: usize = 1 << 20;
+
+/// The multiplier of the n-gram hash.
+const NGRAM_HASH_BASE: i64 = 257;
+
+/// The bucket of the n-gram of `n` tokens that ends at each position: the
+/// polynomial hash `h = n`, then `h = (h * 257 + t_j) mod buckets` for
+/// `j = i - n + 1 ..= i`, with token id 0 before the start. Computed on the
+/// device with integer tensor ops.
+///
+/// # Shapes
+///
+/// - `tokens`: `[batch, len]`; returns `[batch, len]`
+///
+/// # Example
+///
+/// ```
+/// use burn::prelude::*;
+/// use models::encoder_transformer::ngram_ids;
+/// let device = Device::default();
+/// let tokens = Tensor::<2, Int>::from_ints([[5, 6]], &device);
+/// // Bigram at position 1: ((2 * 257 + 5) * 257 + 6) mod 1000 = 389.
+/// let ids: Vec<i64> = ngram_ids(tokens, 2, 1000).into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
+/// assert_eq!(ids[1], 389);
+/// ```
+pub fn ngram_ids(tokens: Tensor<2, Int>, n: usize, buckets: usize) -> Tensor<2, Int> {
+    let [batch, len] = tokens.dims();
+    let device = tokens.device();
+    let mut hash = Tensor::<2, Int>::full([batch, len], n as i64, &device);
+    for back in (0..n).rev() {
+        // t_{i - back}, token 0 before the start.
+        let earlier = if back == 0 {
+            tokens.clone()
+        } else if back >= len {
+            Tensor::zeros([batch, len], &device)
+        } else {
+            Tensor::cat(
+                vec![
+                    Tensor::zeros([batch, back], &device),
+                    tokens.clone().narrow(1, 0, len - back),
+                ],
+                1,
+            )
+        };
+        hash = (hash.mul_scalar(NGRAM_HASH_BASE) + earlier).remainder_scalar(buckets as i64);
+    }
+    hash
 }
 
 impl EncoderTransformerConfig {
@@ -92,6 +161,7 @@ impl EncoderTransformerConfig {
             .with_norm(self.norm)
             .with_activation(self.activation)
             .with_rotary_max_len((self.positions == PositionKind::Rotary).then_some(self.max_len))
+            .with_fast_path(self.fast_path)
     }
 
     /// Checks the settings.
@@ -104,6 +174,7 @@ impl EncoderTransformerConfig {
             ("vocab", self.vocab),
             ("n_layers", self.n_layers),
             ("max_len", self.max_len),
+            ("ngrams", self.ngrams),
         ] {
             if value == 0 {
                 return Err(ModelError::Config {
@@ -112,6 +183,13 @@ impl EncoderTransformerConfig {
                     reason: "must be at least 1, got 0".into(),
                 });
             }
+        }
+        if self.ngrams > 1 && !(1..=MAX_NGRAM_BUCKETS).contains(&self.ngram_buckets) {
+            return Err(ModelError::Config {
+                config: "EncoderTransformerConfig",
+                field: "ngram_buckets",
+                reason: format!("must be in 1..={MAX_NGRAM_BUCKETS}, got {}", self.ngram_buckets),
+            });
         }
         Ok(self.block().validate()?)
     }
@@ -128,6 +206,10 @@ impl EncoderTransformerConfig {
         let block = self.block();
         EncoderTransformer {
             embedding: EmbeddingConfig::new(self.vocab, self.d_model).init(device),
+            ngram_embedding: (self.ngrams > 1)
+                .then(|| EmbeddingConfig::new(self.ngram_buckets, self.d_model).init(device)),
+            ngrams: self.ngrams,
+            ngram_buckets: self.ngram_buckets,
             positions: AbsolutePositions::new(self.positions, self.max_len, self.d_model, device),
             blocks: (0..self.n_layers).map(|_| block.init_encoder(device)).collect(),
             final_norm: (self.norm == NormPlacement::Pre).then(|| LayerNormConfig::new(self.d_model).init(device)),
@@ -147,6 +229,12 @@ impl EncoderTransformerConfig {
 pub struct EncoderTransformer {
     /// Token embeddings.
     pub embedding: Embedding,
+    /// Hashed n-gram embeddings, `[ngram_buckets, d_model]`, with n-grams on.
+    pub ngram_embedding: Option<Embedding>,
+    /// Longest n-gram embedded (1: none).
+    pub ngrams: usize,
+    /// Rows of the n-gram embedding.
+    pub ngram_buckets: usize,
     /// Added positions (none with rotary positions, which act in attention).
     pub positions: Option<AbsolutePositions>,
     /// The encoder blocks.
@@ -202,7 +290,13 @@ impl EncoderTransformer {
             "EncoderTransformer::forward: lengths {lengths:?} must be in 1..={len}"
         );
         let device = tokens.device();
-        let mut x = self.embedding.forward(tokens).mul_scalar((self.d_model as f64).sqrt()); // [batch, len, d_model]
+        let mut x = self.embedding.forward(tokens.clone()); // [batch, len, d_model]
+        if let Some(ngram_embedding) = &self.ngram_embedding {
+            for n in 2..=self.ngrams {
+                x = x + ngram_embedding.forward(ngram_ids(tokens.clone(), n, self.ngram_buckets));
+            }
+        }
+        let mut x = x.mul_scalar((self.d_model as f64).sqrt());
         if let Some(positions) = &self.positions {
             x = positions.forward(x, 0);
         }

@@ -37,7 +37,53 @@ fn encoders() -> Vec<EncoderTransformerConfig> {
             .with_positions(PositionKind::Rotary)
             .with_activation(FeedForwardActivation::Relu),
         base().with_positions(PositionKind::None),
+        base().with_ngrams(3).with_ngram_buckets(50),
     ]
+}
+
+#[test]
+fn ngram_ids_follow_the_documented_hash() {
+    let device = test_device();
+    // By hand from the rule in `ngram_ids`' docs (h = n, then h = (h * 257 + t) mod 1000
+    // over the trigram, token 0 before the start); in Python:
+    //   def h(t, n, B):
+    //       out = []
+    //       for i in range(len(t)):
+    //           x = n
+    //           for back in range(n - 1, -1, -1):
+    //               x = (x * 257 + (t[i - back] if i - back >= 0 else 0)) % B
+    //           out.append(x)
+    //       return out
+    //   h([5, 6, 7], 3, 1000) == [784, 70, 573]
+    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7]], &device), 3, 1000);
+    assert_eq!(
+        ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap(),
+        [784, 70, 573]
+    );
+    // The same trigram gets the same bucket wherever it ends.
+    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7, 5, 6, 7]], &device), 3, 1000);
+    let ids = ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
+    assert_eq!(ids[2], ids[5]);
+    assert_ne!(ids[2], ids[4]);
+}
+
+#[test]
+fn ngram_settings_are_checked() {
+    let base = || EncoderTransformerConfig::new(11, 8, 2, 2, 12, 9);
+    let message = base().with_ngrams(0).validate().unwrap_err().to_string();
+    assert!(message.contains("ngrams") && message.contains("got 0"), "{message}");
+    let message = base()
+        .with_ngrams(2)
+        .with_ngram_buckets(0)
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("ngram_buckets") && message.contains("got 0"),
+        "{message}"
+    );
+    // Off, the bucket count is not used.
+    assert!(base().with_ngram_buckets(0).validate().is_ok());
 }
 
 #[test]

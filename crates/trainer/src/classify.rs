@@ -74,6 +74,8 @@ impl TrainConfig {
         .with_norm(self.norm.placement())
         .with_pooling(self.pooling.pooling())
         .with_dropout(self.dropout)
+        .with_ngrams(self.ngrams)
+        .with_ngram_buckets(self.ngram_buckets)
         .with_n_classes(Some(languages))
     }
 }

@@ -233,6 +233,11 @@ pub struct TrainConfig {
     pub pooling: PoolingName,
     /// Classify: dropout in the blocks.
     pub dropout: f64,
+    /// Classify: longest character n-gram with an embedding of its own,
+    /// added to the embedding of its last character; 1 turns them off.
+    pub ngrams: usize,
+    /// Classify: rows the character n-grams are hashed into.
+    pub ngram_buckets: usize,
     /// Backend by name (`flex`, `ndarray`, `wgpu`); Burn's default if absent.
     pub device: Option<String>,
 }
@@ -272,6 +277,8 @@ impl Default for TrainConfig {
             norm: NormName::Pre,
             pooling: PoolingName::Cls,
             dropout: 0.1,
+            ngrams: 1,
+            ngram_buckets: 16_384,
             device: None,
         }
     }
@@ -297,7 +304,7 @@ impl TrainConfig {
             },
             TaskName::Classify => Self {
                 task,
-                epochs: 10,
+                epochs: 6,
                 batch_size: 128,
                 learning_rate: 3e-3,
                 schedule: ScheduleName::WarmupCosine,
@@ -305,10 +312,11 @@ impl TrainConfig {
                 d_hidden: 64,
                 max_len: 24,
                 words: debian_word_lists(),
-                per_language: Some(10_000),
+                per_language: Some(20_000),
                 n_layers: 3,
                 pooling: PoolingName::Mean,
-                dropout: 0.0,
+                dropout: 0.2,
+                ngrams: 4,
                 ..Self::default()
             },
         }

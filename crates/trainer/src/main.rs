@@ -106,7 +106,7 @@ struct Overrides {
     /// Seed of initialisation, data, shuffling, dropout and teacher forcing [default: 42].
     #[arg(long)]
     seed: Option<u64>,
-    /// Epochs [default: reverse 10, translate 3, classify 10].
+    /// Epochs [default: reverse 10, translate 3, classify 6].
     #[arg(long)]
     epochs: Option<usize>,
     /// Sequences per batch [default: reverse 32, translate 64, classify 128].
@@ -172,7 +172,7 @@ struct Overrides {
     /// Classify: a word list, LANG=FILE (repeatable) [default: en, fr, de, es, it from /usr/share/dict].
     #[arg(long = "words", value_name = "LANG=FILE")]
     words: Vec<WordList>,
-    /// Classify: at most this many words of each language [default: 10000].
+    /// Classify: at most this many words of each language [default: 20000].
     #[arg(long)]
     per_language: Option<usize>,
     /// Classify: encoder blocks [default: 3].
@@ -193,9 +193,15 @@ struct Overrides {
     /// Classify: pooling of the word's states [default: mean].
     #[arg(long)]
     pooling: Option<PoolingName>,
-    /// Classify: dropout [default: 0].
+    /// Classify: dropout [default: 0.2].
     #[arg(long)]
     dropout: Option<f64>,
+    /// Classify: longest character n-gram embedded, 1 for none [default: 4].
+    #[arg(long)]
+    ngrams: Option<usize>,
+    /// Classify: rows the n-grams are hashed into [default: 16384].
+    #[arg(long)]
+    ngram_buckets: Option<usize>,
     /// Backend: flex, ndarray or wgpu (those compiled in) [default: Burn's choice].
     #[arg(long)]
     device: Option<String>,
@@ -247,7 +253,9 @@ impl Overrides {
             positions,
             norm,
             pooling,
-            dropout
+            dropout,
+            ngrams,
+            ngram_buckets
         );
         if !self.words.is_empty() {
             config.words = self.words;
@@ -305,6 +313,8 @@ impl Overrides {
             ("--norm", self.norm.is_some()),
             ("--pooling", self.pooling.is_some()),
             ("--dropout", self.dropout.is_some()),
+            ("--ngrams", self.ngrams.is_some()),
+            ("--ngram-buckets", self.ngram_buckets.is_some()),
         ];
         given
             .into_iter()
