@@ -7,8 +7,9 @@
 //!
 //! See `docs/performance.md` for the tables and `torch_peer.py` for PyTorch.
 
+use attention_benches::MEMORY_EFFICIENT_BLOCK;
 use attention_benches::{AttentionPath, AttentionShape, bench_device, forward_backward, sync};
-use attention_core::{MhaInput, MultiHeadAttentionConfig, Weights};
+use attention_core::{FastPath, MhaInput, MultiHeadAttentionConfig, Weights};
 use burn::nn::attention::{MhaInput as BurnMhaInput, MultiHeadAttentionConfig as BurnMhaConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -84,7 +85,7 @@ fn mha_forward_backward_flops(len: usize) -> u64 {
     (projections + attention) as u64
 }
 
-/// The project's module on its weights-free path, the project's module
+/// The project's module on its two weights-free paths, the project's module
 /// returning the weights, and Burn's module (which always returns them).
 fn w3_mha(c: &mut Criterion) {
     for autodiff in [false, true] {
@@ -103,6 +104,10 @@ fn w3_mha(c: &mut Criterion) {
         let ours = MultiHeadAttentionConfig::new(D_MODEL, N_HEADS)
             .with_dropout(0.0)
             .init(&device);
+        let mut ours_memory_efficient = ours.clone();
+        ours_memory_efficient.fast_path = FastPath::MemoryEfficient {
+            block: MEMORY_EFFICIENT_BLOCK,
+        };
         let burns = BurnMhaConfig::new(D_MODEL, N_HEADS).with_dropout(0.0).init(&device);
         for len in [128, 512] {
             let shape = format!("b{MHA_BATCH}_s{len}_d{D_MODEL}_h{N_HEADS}_f32");
@@ -136,6 +141,15 @@ fn w3_mha(c: &mut Criterion) {
                     })
                 });
             }
+            group.bench_function(BenchmarkId::new("ours_memory_efficient", &shape), |b| {
+                b.iter(|| {
+                    finish(
+                        ours_memory_efficient
+                            .forward(MhaInput::self_attention(x.clone()).weights(Weights::Skip))
+                            .context,
+                    )
+                })
+            });
             group.bench_function(BenchmarkId::new("burn_nn", &shape), |b| {
                 b.iter(|| finish(burns.forward(BurnMhaInput::self_attn(x.clone())).context))
             });

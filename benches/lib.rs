@@ -107,17 +107,28 @@ pub enum AttentionPath {
     Explicit,
     /// [`sdpa::fused`]: Burn's `module::attention`, no weights.
     Fused,
+    /// [`sdpa::memory_efficient`] with blocks of [`MEMORY_EFFICIENT_BLOCK`].
+    MemoryEfficient,
 }
+
+/// The block of the memory-efficient path in the benches: queries and keys a
+/// tile (a `[12, 256, 256]` f32 tile is 3 MiB, about a 2-core CPU's L2 + L3 share).
+pub const MEMORY_EFFICIENT_BLOCK: usize = 256;
 
 impl AttentionPath {
     /// Every path, in table order.
-    pub const ALL: [AttentionPath; 2] = [AttentionPath::Explicit, AttentionPath::Fused];
+    pub const ALL: [AttentionPath; 3] = [
+        AttentionPath::Explicit,
+        AttentionPath::Fused,
+        AttentionPath::MemoryEfficient,
+    ];
 
     /// The implementation part of a bench name.
     pub fn name(self) -> &'static str {
         match self {
             AttentionPath::Explicit => "explicit",
             AttentionPath::Fused => "fused",
+            AttentionPath::MemoryEfficient => "memory_efficient",
         }
     }
 
@@ -126,6 +137,9 @@ impl AttentionPath {
         match self {
             AttentionPath::Explicit => sdpa::explicit(query, key, value, None, shape.scale(), |w| w).0,
             AttentionPath::Fused => sdpa::fused(query, key, value, None, shape.scale()),
+            AttentionPath::MemoryEfficient => {
+                sdpa::memory_efficient(query, key, value, None, shape.scale(), MEMORY_EFFICIENT_BLOCK)
+            }
         }
     }
 }
