@@ -641,8 +641,9 @@ fn classify_beats_chance_on_the_sample_and_draws_its_attention() {
     assert!(out.status.success(), "{}", text(&out));
     let accuracy = metric(&run, "valid", "Accuracy");
     assert_eq!(accuracy.len(), 15);
-    // Five balanced languages: chance is 20%; the bar is twice that, well
-    // under the 56% this seed measured (docs/classify.md's small example).
+    // Five balanced languages: chance is 20%; the bar is twice that, under
+    // the 54.79% validation (and 46.58% test) accuracy this seed measured
+    // with the task's defaults (`attn train classify --epochs 15` on the sample).
     assert!(accuracy[14] > 40.0, "validation accuracy {accuracy:?}");
 
     let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
