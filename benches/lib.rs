@@ -112,7 +112,7 @@ pub enum AttentionPath {
 }
 
 /// The block of the memory-efficient path in the benches: queries and keys a
-/// tile (a `[12, 256, 256]` f32 tile is 3 MiB, about a 2-core CPU's L2 + L3 share).
+/// tile (a `[12, 256, 256]` f32 tile is 3 MiB).
 pub const MEMORY_EFFICIENT_BLOCK: usize = 256;
 
 impl AttentionPath {

@@ -93,20 +93,17 @@ pub trait FlashAttentionOps: Backend {
         v: FloatTensor<Self>,
         #[extension_type] mask: AttnMask<Self>,
         scale: f64,
-        block_q: usize,
-        block_k: usize,
+        block: usize,
     ) -> FloatTensor<Self>;
 }
 
-/// The tiling: the largest temporary is `[batch, n_heads, block_q, block_k]`.
+/// The tiling: the largest temporary is `[batch, n_heads, block, block]`.
 #[derive(Debug, Clone, Copy)]
 struct FlashConfig {
     /// Factor on the scores.
     scale: f64,
-    /// Queries a tile.
-    block_q: usize,
-    /// Keys a tile.
-    block_k: usize,
+    /// Queries, and keys, a tile.
+    block: usize,
 }
 
 /// Memory-efficient attention on any device, plain or autodiff: the context
@@ -137,7 +134,6 @@ pub(crate) fn attention(
         mask,
         scale,
         block,
-        block,
     );
     Tensor::from_dispatch(out)
 }
@@ -160,13 +156,13 @@ fn forward_tiles(
     let device = q.device();
 
     // Views (no copies) of the key/value tiles and of the mask tiles.
-    let k_tiles = k.split(config.block_k, 2);
-    let v_tiles = v.split(config.block_k, 2);
+    let k_tiles = k.split(config.block, 2);
+    let v_tiles = v.split(config.block, 2);
     let mask_tiles = mask.map(|mask| tile_mask(mask, config));
 
     let mut o_tiles = Vec::new();
     let mut lse_tiles = Vec::new();
-    for (i, q_tile) in q.split(config.block_q, 2).into_iter().enumerate() {
+    for (i, q_tile) in q.split(config.block, 2).into_iter().enumerate() {
         let rows = q_tile.dims()[2];
         // Fold the scale into q once per tile instead of scaling every score tile.
         let q_tile = q_tile * config.scale;
@@ -232,16 +228,16 @@ fn backward_tiles(
     let delta = (d_o.clone() * o).sum_dim(3);
 
     // Per-query-tile views. q is pre-scaled so that s = qs kᵀ and dK = dSᵀ qs directly.
-    let qs_tiles = (q * config.scale).split(config.block_q, 2);
-    let do_tiles = d_o.split(config.block_q, 2);
-    let lse_tiles = lse.clone().split(config.block_q, 2);
-    let delta_tiles = delta.split(config.block_q, 2);
+    let qs_tiles = (q * config.scale).split(config.block, 2);
+    let do_tiles = d_o.split(config.block, 2);
+    let lse_tiles = lse.clone().split(config.block, 2);
+    let delta_tiles = delta.split(config.block, 2);
     // A query whose keys are all masked got a zero context: its P is zero.
     // (Its L = MASKED_SCORE + ln(src_len) rounds to MASKED_SCORE in f32, so
     // exp(S - L) would give ones.)
     let full_rows = mask
         .is_some()
-        .then(|| lse.clone().lower_elem(FULLY_MASKED).split(config.block_q, 2));
+        .then(|| lse.clone().lower_elem(FULLY_MASKED).split(config.block, 2));
     let mask_tiles = mask.map(|mask| tile_mask(mask, config));
 
     let mut dq_tiles: Vec<Tensor<4>> = qs_tiles
@@ -251,8 +247,8 @@ fn backward_tiles(
     let mut dk_tiles = Vec::new();
     let mut dv_tiles = Vec::new();
 
-    let k_tiles = k.split(config.block_k, 2);
-    let v_tiles = v.split(config.block_k, 2);
+    let k_tiles = k.split(config.block, 2);
+    let v_tiles = v.split(config.block, 2);
     for (j, (k_tile, v_tile)) in k_tiles.into_iter().zip(v_tiles).enumerate() {
         let cols = k_tile.dims()[2];
         let mut dk = Tensor::<4>::zeros([b, h, cols, d], &device);
@@ -291,9 +287,9 @@ fn backward_tiles(
 
 /// Split a `[b, h, n_q, n_k]` mask into `[q tile][k tile]` views.
 fn tile_mask(mask: Tensor<4, Bool>, config: FlashConfig) -> Vec<Vec<Tensor<4, Bool>>> {
-    mask.split(config.block_q, 2)
+    mask.split(config.block, 2)
         .into_iter()
-        .map(|rows| rows.split(config.block_k, 3))
+        .map(|rows| rows.split(config.block, 3))
         .collect()
 }
 
@@ -362,14 +358,9 @@ macro_rules! impl_concrete {
                 v: FloatTensor<Self>,
                 mask: AttnMask<Self>,
                 scale: f64,
-                block_q: usize,
-                block_k: usize,
+                block: usize,
             ) -> FloatTensor<Self> {
-                let config = FlashConfig {
-                    scale,
-                    block_q,
-                    block_k,
-                };
+                let config = FlashConfig { scale, block };
                 forward_primitives::<Self>(q, k, v, mask.into_option(), config).0
             }
         }
@@ -460,14 +451,9 @@ mod autodiff {
             v: FloatTensor<Self>,
             mask: AttnMask<Self>,
             scale: f64,
-            block_q: usize,
-            block_k: usize,
+            block: usize,
         ) -> FloatTensor<Self> {
-            let config = FlashConfig {
-                scale,
-                block_q,
-                block_k,
-            };
+            let config = FlashConfig { scale, block };
             // Split each autodiff tensor into its inner primitive and a guard that keeps the
             // input's graph node alive until the step is registered.
             let (q, q_node) = q.into_parts();

@@ -248,7 +248,7 @@ impl MultiHeadAttentionConfig {
             n_kv_heads: self.n_heads,
             d_head,
             scale: self.scale.unwrap_or(1.0 / (d_head as f64).sqrt()),
-            fast_path: crate::mha::FastPath::Fused,
+            fast_path: self.fast_path,
             rotary: self.rotary(device),
         })
     }

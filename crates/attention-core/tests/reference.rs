@@ -198,9 +198,23 @@ fn torch_multihead_attention_import_matches_pytorch() {
     );
 
     // The fused path gives the same context.
-    let fused = mha.forward(MhaInput::new(query, key, value).mask(mask).weights(Weights::Skip));
+    let fused = mha.forward(
+        MhaInput::new(query.clone(), key.clone(), value.clone())
+            .mask(mask.clone())
+            .weights(Weights::Skip),
+    );
     assert!(fused.weights.is_none());
     assert_close(fused.context, load(&file, "mha.context", [3, 5, 8], &device), TOL, TOL);
+
+    // So does the memory-efficient path, chosen in the config the weights are loaded with
+    // (blocks of 2, so that 5 queries and 7 keys span several blocks).
+    let blocked = MultiHeadAttentionConfig::new(8, 2)
+        .with_fast_path(FastPath::MemoryEfficient { block: 2 })
+        .init_from_torch(path(), "mha.", &device)
+        .unwrap();
+    assert_eq!(blocked.fast_path, FastPath::MemoryEfficient { block: 2 });
+    let out = blocked.forward(MhaInput::new(query, key, value).mask(mask).weights(Weights::Skip));
+    assert_close(out.context, load(&file, "mha.context", [3, 5, 8], &device), TOL, TOL);
 }
 
 #[test]

@@ -209,7 +209,6 @@ impl EncoderTransformerConfig {
             ngram_embedding: (self.ngrams > 1)
                 .then(|| EmbeddingConfig::new(self.ngram_buckets, self.d_model).init(device)),
             ngrams: self.ngrams,
-            ngram_buckets: self.ngram_buckets,
             positions: AbsolutePositions::new(self.positions, self.max_len, self.d_model, device),
             blocks: (0..self.n_layers).map(|_| block.init_encoder(device)).collect(),
             final_norm: (self.norm == NormPlacement::Pre).then(|| LayerNormConfig::new(self.d_model).init(device)),
@@ -233,8 +232,6 @@ pub struct EncoderTransformer {
     pub ngram_embedding: Option<Embedding>,
     /// Longest n-gram embedded (1: none).
     pub ngrams: usize,
-    /// Rows of the n-gram embedding.
-    pub ngram_buckets: usize,
     /// Added positions (none with rotary positions, which act in attention).
     pub positions: Option<AbsolutePositions>,
     /// The encoder blocks.
@@ -292,8 +289,9 @@ impl EncoderTransformer {
         let device = tokens.device();
         let mut x = self.embedding.forward(tokens.clone()); // [batch, len, d_model]
         if let Some(ngram_embedding) = &self.ngram_embedding {
+            let [buckets, _] = ngram_embedding.weight.dims();
             for n in 2..=self.ngrams {
-                x = x + ngram_embedding.forward(ngram_ids(tokens.clone(), n, self.ngram_buckets));
+                x = x + ngram_embedding.forward(ngram_ids(tokens.clone(), n, buckets));
             }
         }
         let mut x = x.mul_scalar((self.d_model as f64).sqrt());
