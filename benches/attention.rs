@@ -16,6 +16,9 @@ use burn::tensor::Distribution;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 
+#[global_allocator]
+static ALLOCATOR: attention_benches::ProgramAllocator = attention_benches::PROGRAM_ALLOCATOR;
+
 const W1_W2_LENGTHS: [usize; 3] = [128, 512, 2048];
 
 /// Fewer samples for the long sequences, so a run takes minutes, not hours.

@@ -17,6 +17,27 @@
 //! pair up by name.
 
 use attention_core::sdpa;
+
+/// The allocator every bench installs, as the programs do: mimalloc, unless the feature
+/// `system-allocator` (glibc's malloc) or `jemalloc` is on, to measure the choice.
+#[cfg(not(any(feature = "system-allocator", feature = "jemalloc")))]
+pub type ProgramAllocator = mimalloc::MiMalloc;
+/// See the mimalloc case.
+#[cfg(feature = "system-allocator")]
+pub type ProgramAllocator = std::alloc::System;
+/// See the mimalloc case.
+#[cfg(all(feature = "jemalloc", not(feature = "system-allocator")))]
+pub type ProgramAllocator = tikv_jemallocator::Jemalloc;
+
+/// The [`ProgramAllocator`] value (each is a unit struct).
+#[cfg(not(any(feature = "system-allocator", feature = "jemalloc")))]
+pub const PROGRAM_ALLOCATOR: ProgramAllocator = mimalloc::MiMalloc;
+/// See the mimalloc case.
+#[cfg(feature = "system-allocator")]
+pub const PROGRAM_ALLOCATOR: ProgramAllocator = std::alloc::System;
+/// See the mimalloc case.
+#[cfg(all(feature = "jemalloc", not(feature = "system-allocator")))]
+pub const PROGRAM_ALLOCATOR: ProgramAllocator = tikv_jemallocator::Jemalloc;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 

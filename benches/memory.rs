@@ -9,15 +9,15 @@
 //! `compare.py` reads. It measures what Burn's CPU backends allocate through
 //! Rust's allocator; a GPU's memory is not seen here.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use attention_benches::{AttentionPath, AttentionShape, bench_device, forward_backward, sync};
+use attention_benches::{AttentionPath, AttentionShape, PROGRAM_ALLOCATOR, bench_device, forward_backward, sync};
 use burn::tensor::Distribution;
 
-/// The system allocator, counting the bytes live now and the most live since
+/// The programs' allocator (mimalloc, see `ProgramAllocator`), counting the bytes live now and the most live since
 /// the last [`reset_peak`].
 struct Counting;
 
@@ -29,11 +29,11 @@ fn grew(bytes: usize) {
     PEAK.fetch_max(live, Ordering::Relaxed);
 }
 
-// SAFETY: every call is forwarded to `System` unchanged; the counters only
+// SAFETY: every call is forwarded to the programs' allocator unchanged; the counters only
 // observe sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
+        let ptr = unsafe { PROGRAM_ALLOCATOR.alloc(layout) };
         if !ptr.is_null() {
             grew(layout.size());
         }
@@ -41,7 +41,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc_zeroed(layout) };
+        let ptr = unsafe { PROGRAM_ALLOCATOR.alloc_zeroed(layout) };
         if !ptr.is_null() {
             grew(layout.size());
         }
@@ -49,12 +49,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { PROGRAM_ALLOCATOR.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        let new = unsafe { PROGRAM_ALLOCATOR.realloc(ptr, layout, new_size) };
         if !new.is_null() {
             LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
             grew(new_size);

@@ -19,6 +19,9 @@ use models::{
 };
 use std::time::Duration;
 
+#[global_allocator]
+static ALLOCATOR: attention_benches::ProgramAllocator = attention_benches::PROGRAM_ALLOCATOR;
+
 const LEARNING_RATE: f64 = 1e-3;
 
 /// Token ids in `[4, vocab)`: clear of padding and the special tokens.

@@ -6,6 +6,13 @@ pub mod classify;
 pub mod translate;
 pub mod variants;
 
+/// Every example, and its tests, allocates through mimalloc: flex allocates a buffer for every
+/// operation's output, and mimalloc reuses them where glibc's malloc maps and unmaps pages for each
+/// (docs/performance.md, "Allocator").
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;

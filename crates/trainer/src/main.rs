@@ -10,6 +10,12 @@ use trainer::config::{AttentionName, NormName, PoolingName, PositionsName, Sched
 use trainer::train::{Decoding, Start, evaluate, load_model, read_run_config, train};
 use trainer::wordlists::WordList;
 
+/// Flex allocates a buffer for every operation's output; mimalloc reuses them where glibc's malloc
+/// maps and unmaps pages for each (docs/performance.md, "Allocator").
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Train and evaluate attention models on CPU or GPU.
 ///
 /// Every training option can also be set in a TOML or JSON file given with
