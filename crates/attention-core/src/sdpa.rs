@@ -126,7 +126,9 @@ pub fn explicit(
     (context.reshape([batch, n_heads, tgt_len, d_value]), weights)
 }
 
-/// The context only, through `burn::tensor::module::attention`.
+/// The context only, through the backend's fused kernel: on flex, the
+/// workspace's CPU kernel (the one [`memory_efficient`] runs, with blocks of
+/// 256 keys); elsewhere `burn::tensor::module::attention`.
 ///
 /// Same shapes and result as [`explicit`] without dropout; `d_value` must
 /// equal `d_head`. Rows whose every key is masked give a zero context.
@@ -154,6 +156,9 @@ pub fn fused(
             Axis::Is("d_head", d_head),
         ],
     );
+    if crate::flash::runs_cpu_kernel(&query.device()) {
+        return crate::flash::attention(query, key, value, mask, scale, crate::flash::DEFAULT_BLOCK);
+    }
     let (key, value) = repeat_kv_heads(key, value, n_heads);
     let options = AttentionModuleOptions {
         scale: Some(scale),
@@ -165,7 +170,7 @@ pub fn fused(
 
 /// Key and value heads repeated up to `n_heads` (grouped-query attention for
 /// the paths whose kernels take one key/value head per query head).
-fn repeat_kv_heads(key: Tensor<4>, value: Tensor<4>, n_heads: usize) -> (Tensor<4>, Tensor<4>) {
+pub(crate) fn repeat_kv_heads(key: Tensor<4>, value: Tensor<4>, n_heads: usize) -> (Tensor<4>, Tensor<4>) {
     let [batch, n_kv_heads, src_len, _] = key.dims();
     if n_kv_heads == n_heads {
         return (key, value);
@@ -214,8 +219,7 @@ pub fn memory_efficient(
     scale: f64,
     block: usize,
 ) -> Tensor<4> {
-    let [_, n_heads, ..] = check("sdpa::memory_efficient", &query, &key, &value, mask.as_ref());
+    check("sdpa::memory_efficient", &query, &key, &value, mask.as_ref());
     assert!(block > 0, "sdpa::memory_efficient: `block` must be at least 1, got 0");
-    let (key, value) = repeat_kv_heads(key, value, n_heads);
     crate::flash::attention(query, key, value, mask, scale, block) // [batch, n_heads, tgt_len, d_value]
 }

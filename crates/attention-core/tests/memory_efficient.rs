@@ -1,8 +1,14 @@
-//! Tier 6: the memory-efficient path ([`sdpa::memory_efficient`]) against
-//! its naive sibling ([`sdpa::explicit`]): the context and the gradients of
-//! the query, key and value, on random inputs drawn fresh, for odd sizes,
-//! blocks that do not divide the lengths, masks with fully masked rows,
-//! grouped key/value heads and a value width unlike the key width.
+//! Tier 6: the memory-efficient path ([`sdpa::memory_efficient`]) and the
+//! fused one ([`sdpa::fused`]) against their naive sibling
+//! ([`sdpa::explicit`]): the context and the gradients of the query, key and
+//! value, on random inputs drawn fresh, for odd sizes, blocks that do not
+//! divide the lengths, masks with fully masked rows, masks expanded from
+//! fewer axes, grouped key/value heads, a value width unlike the key width,
+//! and inputs that are transposed views rather than contiguous buffers.
+//!
+//! On flex both fast paths run the workspace's CPU kernel
+//! (`attention-core/src/flash/cpu.rs`): these tests are its twin tests. On
+//! other backends they test the tensor-operation version and Burn's kernel.
 //!
 //! Tolerance: both sides sum the same f32 products in another order (the
 //! online softmax rescales partial sums), so they differ by rounding, a few
@@ -40,6 +46,32 @@ struct Case {
     d_value: usize,
     block: usize,
     masked: bool,
+    path: Path,
+    layout: Layout,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Path {
+    MemoryEfficient,
+    /// Needs `d_value == d_head`; ignores `block`.
+    Fused,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Layout {
+    /// `[batch, heads, len, width]` buffers.
+    Contiguous,
+    /// `[batch, len, heads, width]` buffers seen through `swap_dims(1, 2)`, as multi-head
+    /// attention hands them over.
+    Transposed,
+}
+
+/// A random `[batch, heads, len, width]` input, laid out as `layout` says.
+fn input([batch, heads, len, width]: [usize; 4], layout: Layout, device: &Device) -> Tensor<4> {
+    match layout {
+        Layout::Contiguous => random([batch, heads, len, width], device),
+        Layout::Transposed => random([batch, len, heads, width], device).swap_dims(1, 2),
+    }
 }
 
 /// About a third of the keys masked, and query 1 with every key masked.
@@ -53,31 +85,46 @@ fn mask(case: &Case, device: &Device) -> Tensor<4, Bool> {
 
 fn check(case: Case) {
     let device = test_device().autodiff();
-    let query = random([case.batch, case.n_heads, case.tgt_len, case.d_head], &device);
-    let key = random([case.batch, case.n_kv_heads, case.src_len, case.d_head], &device);
-    let value = random([case.batch, case.n_kv_heads, case.src_len, case.d_value], &device);
+    let query = input(
+        [case.batch, case.n_heads, case.tgt_len, case.d_head],
+        case.layout,
+        &device,
+    );
+    let key = input(
+        [case.batch, case.n_kv_heads, case.src_len, case.d_head],
+        case.layout,
+        &device,
+    );
+    let value = input(
+        [case.batch, case.n_kv_heads, case.src_len, case.d_value],
+        case.layout,
+        &device,
+    );
     // A random upstream gradient, so that dO is not uniform.
     let upstream = random([case.batch, case.n_heads, case.tgt_len, case.d_value], &device);
     let mask = case.masked.then(|| mask(&case, &device));
     let scale = 1.0 / (case.d_head as f64).sqrt();
-    let run = |memory_efficient: bool| {
+    let run = |path: Option<Path>| {
         let [q, k, v] = [&query, &key, &value].map(|x| x.clone().require_grad());
-        let context = if memory_efficient {
-            sdpa::memory_efficient(q.clone(), k.clone(), v.clone(), mask.clone(), scale, case.block)
-        } else {
-            sdpa::explicit(q.clone(), k.clone(), v.clone(), mask.clone(), scale, |w| w).0
+        let context = match path {
+            Some(Path::MemoryEfficient) => {
+                sdpa::memory_efficient(q.clone(), k.clone(), v.clone(), mask.clone(), scale, case.block)
+            }
+            Some(Path::Fused) => sdpa::fused(q.clone(), k.clone(), v.clone(), mask.clone(), scale),
+            None => sdpa::explicit(q.clone(), k.clone(), v.clone(), mask.clone(), scale, |w| w).0,
         };
         let grads = (context.clone() * upstream.clone()).sum().backward();
         let grad = |x: &Tensor<4>| x.grad(&grads).expect("tracked");
         [context.detach(), grad(&q), grad(&k), grad(&v)]
     };
-    let blocked = run(true);
-    let reference = run(false);
+    let blocked = run(Some(case.path));
+    let reference = run(None);
     for (name, (b, r)) in ["context", "d query", "d key", "d value"]
         .iter()
         .zip(blocked.into_iter().zip(reference))
     {
-        assert_relative(b, r, &format!("block {}: {name}", case.block));
+        let what = format!("{:?} {:?} block {}: {name}", case.path, case.layout, case.block);
+        assert_relative(b, r, &what);
     }
 }
 
@@ -93,6 +140,8 @@ fn memory_efficient_equals_explicit_values_and_gradients() {
         d_value: 12,
         block: 16,
         masked: false,
+        path: Path::MemoryEfficient,
+        layout: Layout::Contiguous,
     };
     check(Case { ..base });
     // A block larger than both lengths: one tile.
@@ -113,6 +162,95 @@ fn memory_efficient_equals_explicit_values_and_gradients() {
         masked: true,
         ..base
     });
+    // Several query blocks of the CPU kernel (64 queries each) and key blocks of 128, over
+    // transposed views; one key/value head for six query heads.
+    check(Case {
+        n_heads: 6,
+        n_kv_heads: 1,
+        tgt_len: 150,
+        src_len: 301,
+        block: 128,
+        masked: true,
+        layout: Layout::Transposed,
+        ..base
+    });
+    // One query, blocks of one. (Not one key: its softmax is constant, the query's gradient is
+    // exactly zero on the explicit path and rounding noise on a blocked one.)
+    check(Case {
+        tgt_len: 1,
+        src_len: 3,
+        block: 1,
+        ..base
+    });
+}
+
+#[test]
+fn fused_equals_explicit_values_and_gradients() {
+    let base = Case {
+        batch: 3,
+        n_heads: 4,
+        n_kv_heads: 4,
+        tgt_len: 71,
+        src_len: 290,
+        d_head: 16,
+        d_value: 16,
+        block: 0,
+        masked: false,
+        path: Path::Fused,
+        layout: Layout::Contiguous,
+    };
+    check(Case { ..base });
+    check(Case { masked: true, ..base });
+    check(Case {
+        n_kv_heads: 2,
+        masked: true,
+        layout: Layout::Transposed,
+        ..base
+    });
+}
+
+/// A padding mask and a causal mask reach the kernel as `[batch, n_heads, tgt_len, src_len]`
+/// views expanded from fewer axes (strides of zero), as multi-head attention builds them.
+#[test]
+fn expanded_masks_equal_explicit() {
+    let device = test_device().autodiff();
+    let [batch, n_heads, tgt_len, d_head] = [2, 3, 19, 8];
+    let [query, key, value] = [0, 1, 2].map(|_| random([batch, n_heads, tgt_len, d_head], &device));
+    // The second sequence's last 7 keys are padding.
+    let expand = |mask: Mask| {
+        mask.expand_to("test", [batch, tgt_len, tgt_len])
+            .unsqueeze_dim::<4>(1)
+            .expand([batch, n_heads, tgt_len, tgt_len])
+    };
+    let padding = expand(Mask::padding(&[tgt_len, 12], tgt_len, &device));
+    let causal = expand(Mask::causal(tgt_len, tgt_len, &device));
+    for mask in [padding, causal] {
+        let run = |path: Option<Path>| {
+            let [q, k, v] = [&query, &key, &value].map(|x| x.clone().require_grad());
+            let m = Some(mask.clone());
+            let context = match path {
+                Some(Path::MemoryEfficient) => sdpa::memory_efficient(q.clone(), k.clone(), v.clone(), m, 0.3, 8),
+                Some(Path::Fused) => sdpa::fused(q.clone(), k.clone(), v.clone(), m, 0.3),
+                None => sdpa::explicit(q.clone(), k.clone(), v.clone(), m, 0.3, |w| w).0,
+            };
+            let grads = context.clone().powi_scalar(2).sum().backward();
+            [
+                context.detach(),
+                q.grad(&grads).unwrap(),
+                k.grad(&grads).unwrap(),
+                v.grad(&grads).unwrap(),
+            ]
+        };
+        let reference = run(None);
+        for path in [Path::MemoryEfficient, Path::Fused] {
+            for (name, (a, e)) in ["context", "d query", "d key", "d value"]
+                .iter()
+                .zip(run(Some(path)).into_iter().zip(reference.clone()))
+            {
+                assert_relative(a, e, &format!("{path:?}, expanded mask: {name}"));
+            }
+        }
+    }
 }
 
 #[test]

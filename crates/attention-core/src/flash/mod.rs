@@ -24,11 +24,18 @@
 //! extension. Burn's `#[backend_extension]` routes a call to the backend the
 //! tensors live on (flex, ndarray or a CubeCL runtime such as wgpu, when this
 //! crate's feature of that name is on) or, on an autodiff device, to
-//! `Autodiff<B>`, whose implementation here registers the backward step. Both
-//! run [`forward_tiles`] and [`backward_tiles`] on ordinary tensors of the
-//! inner backend. A program must enable this crate's feature for its
-//! backend (the workspace's programs do); a backend compiled into Burn by
-//! another route reaches no implementation and panics with Burn's message.
+//! `Autodiff<B>`, whose implementation here registers the backward step. Each
+//! backend says how it computes both passes through [`FlashKernel`]:
+//! - flex runs the CPU kernel in [`cpu`]: the same algorithm on raw f32
+//!   buffers, with `gemm` products and vectorised row operations, many times
+//!   faster than the same steps as tensor operations;
+//! - every other backend (and flex for a dtype other than f32) runs
+//!   [`forward_tiles`] and [`backward_tiles`], the algorithm written with
+//!   ordinary tensor operations.
+//!
+//! A program must enable this crate's feature for its backend (the
+//! workspace's programs do); a backend compiled into Burn by another route
+//! reaches no implementation and panics with Burn's message.
 //!
 //! [`crate::sdpa::memory_efficient`] is the entry point, with the shapes
 //! checked; `docs/performance.md` has the measurements.
@@ -37,14 +44,21 @@
 // reads no argument and no backend implementation is made.
 #![cfg_attr(
     not(any(feature = "flex", feature = "ndarray", feature = "wgpu")),
-    allow(unused_variables, unused_macros)
+    allow(unused_variables, unused_macros, dead_code)
 )]
+
+#[cfg(feature = "flex")]
+mod cpu;
+#[cfg(feature = "flex")]
+mod flex;
+#[cfg(feature = "flex")]
+mod vector;
 
 use burn::backend::{
     Backend, Dispatch, DispatchKindConversion, DispatchTensor, ExtensionType, backend_extension,
     tensor::{BoolTensor, FloatTensor},
 };
-use burn::tensor::{Bool, Tensor};
+use burn::tensor::{Bool, Device, Tensor};
 
 /// Score given to masked-out keys: finite, so that a query whose keys are
 /// all masked gives no NaN (its context is then set to zero, the workspace's
@@ -86,7 +100,8 @@ impl<B: Backend> AttnMask<B> {
 pub trait FlashAttentionOps: Backend {
     /// Attention output `o = softmax(scale · q kᵀ [masked]) v`.
     ///
-    /// `q: [b, h, n_q, d]`, `k: [b, h, n_k, d]`, `v: [b, h, n_k, d_v]` → `[b, h, n_q, d_v]`.
+    /// `q: [b, h, n_q, d]`, `k: [b, h_kv, n_k, d]`, `v: [b, h_kv, n_k, d_v]` → `[b, h, n_q, d_v]`,
+    /// where `h_kv` divides `h` and query head `i` reads key/value head `i / (h / h_kv)`.
     fn flash_attention(
         q: FloatTensor<Self>,
         k: FloatTensor<Self>,
@@ -97,13 +112,34 @@ pub trait FlashAttentionOps: Backend {
     ) -> FloatTensor<Self>;
 }
 
-/// The tiling: the largest temporary is `[batch, n_heads, block, block]`.
+/// The tiling: the largest temporary is `[batch, n_heads, block, block]` for the tensor
+/// operations, one `[QUERY_BLOCK, block]` tile per thread for the CPU kernel.
 #[derive(Debug, Clone, Copy)]
-struct FlashConfig {
+pub struct FlashConfig {
     /// Factor on the scores.
-    scale: f64,
-    /// Queries, and keys, a tile.
-    block: usize,
+    pub scale: f64,
+    /// Keys a tile (and queries, on the tensor-operation path).
+    pub block: usize,
+}
+
+/// Key block of the CPU kernel when the caller did not choose one ([`crate::sdpa::fused`] on
+/// flex): measured on the W1 and W2 benchmarks (docs/performance.md).
+pub(crate) const DEFAULT_BLOCK: usize = 256;
+
+/// Whether attention on `device` runs the CPU kernel ([`cpu`]): true on flex, with or without
+/// autodiff, when this crate's `flex` feature is on.
+pub(crate) fn runs_cpu_kernel(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        matches!(
+            device.clone().inner().as_dispatch(),
+            burn::backend::DispatchDevice::Flex(_)
+        )
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        false
+    }
 }
 
 /// Memory-efficient attention on any device, plain or autodiff: the context
@@ -111,8 +147,8 @@ struct FlashConfig {
 /// queries by `block` keys at a time. Shapes are not checked here; see
 /// [`crate::sdpa::memory_efficient`].
 ///
-/// - `query`: `[batch, n_heads, tgt_len, d_head]`; `key`: `[batch, n_heads, src_len, d_head]`;
-///   `value`: `[batch, n_heads, src_len, d_value]`
+/// - `query`: `[batch, n_heads, tgt_len, d_head]`; `key`: `[batch, n_kv_heads, src_len, d_head]`;
+///   `value`: `[batch, n_kv_heads, src_len, d_value]`
 /// - `mask`: `[batch, n_heads, tgt_len, src_len]`, `true` = masked out
 /// - returns `[batch, n_heads, tgt_len, d_value]`
 pub(crate) fn attention(
@@ -136,6 +172,34 @@ pub(crate) fn attention(
         block,
     );
     Tensor::from_dispatch(out)
+}
+
+/// What the backward step keeps alive: O(n·d) tensors only, never an n_q × n_k matrix.
+#[derive(Debug, Clone)]
+pub struct FlashState<B: Backend> {
+    q: FloatTensor<B>,
+    k: FloatTensor<B>,
+    v: FloatTensor<B>,
+    o: FloatTensor<B>,
+    lse: FloatTensor<B>,
+    mask: Option<BoolTensor<B>>,
+    config: FlashConfig,
+}
+
+/// How one backend computes both passes, on its own primitives (shapes as in
+/// [`FlashAttentionOps::flash_attention`]).
+pub trait FlashKernel: Backend {
+    /// The context `o` and the row log-sum-exp that the backward reads back.
+    fn flash_forward(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        mask: Option<BoolTensor<Self>>,
+        config: FlashConfig,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
+    /// `(dq, dk, dv)` from the forward's state and the gradient of `o`.
+    fn flash_backward(state: FlashState<Self>, d_o: FloatTensor<Self>) -> [FloatTensor<Self>; 3];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,7 +387,7 @@ where
         .expect("tensor computed from B primitives stays on B")
 }
 
-/// The forward on primitives of a concrete backend: `(o, lse)`.
+/// The tensor-operation forward on primitives of a concrete backend: `(o, lse)`.
 fn forward_primitives<B: Backend>(
     q: FloatTensor<B>,
     k: FloatTensor<B>,
@@ -334,21 +398,78 @@ fn forward_primitives<B: Backend>(
 where
     DispatchTensor: DispatchKindConversion<B>,
 {
-    let (o, lse) = forward_tiles(
-        wrap::<B, 4>(q),
-        wrap::<B, 4>(k),
-        wrap::<B, 4>(v),
-        mask.map(wrap_bool::<B, 4>),
-        config,
-    );
+    let q = wrap::<B, 4>(q);
+    let n_heads = q.dims()[1];
+    let (k, v) = crate::sdpa::repeat_kv_heads(wrap::<B, 4>(k), wrap::<B, 4>(v), n_heads);
+    let (o, lse) = forward_tiles(q, k, v, mask.map(wrap_bool::<B, 4>), config);
     (unwrap::<B, 4>(o), unwrap::<B, 4>(lse))
 }
+
+/// The tensor-operation backward on primitives of a concrete backend: `[dq, dk, dv]`, with the
+/// key and value gradients summed over the query heads that share them.
+fn backward_primitives<B: Backend>(state: FlashState<B>, d_o: FloatTensor<B>) -> [FloatTensor<B>; 3]
+where
+    DispatchTensor: DispatchKindConversion<B>,
+{
+    let q = wrap::<B, 4>(state.q);
+    let [batch, n_heads, _, _] = q.dims();
+    let (k, v) = (wrap::<B, 4>(state.k), wrap::<B, 4>(state.v));
+    let n_kv_heads = k.dims()[1];
+    let (k, v) = crate::sdpa::repeat_kv_heads(k, v, n_heads);
+    let (dq, dk, dv) = backward_tiles(
+        q,
+        k,
+        v,
+        wrap::<B, 4>(state.o),
+        wrap::<B, 4>(state.lse),
+        wrap::<B, 4>(d_o),
+        state.mask.map(wrap_bool::<B, 4>),
+        state.config,
+    );
+    let fold = |grad: Tensor<4>| {
+        let [_, _, len, width] = grad.dims();
+        grad.reshape([batch, n_kv_heads, n_heads / n_kv_heads, len, width])
+            .sum_dim(2)
+            .reshape([batch, n_kv_heads, len, width]) // [batch, n_kv_heads, src_len, width]
+    };
+    [unwrap::<B, 4>(dq), unwrap::<B, 4>(fold(dk)), unwrap::<B, 4>(fold(dv))]
+}
+
+/// Implements [`FlashKernel`] for a backend with the tensor operations.
+#[allow(unused_macros)] // only flex: no backend uses it
+macro_rules! impl_tiles_kernel {
+    ($backend:ty) => {
+        impl FlashKernel for $backend {
+            fn flash_forward(
+                q: FloatTensor<Self>,
+                k: FloatTensor<Self>,
+                v: FloatTensor<Self>,
+                mask: Option<BoolTensor<Self>>,
+                config: FlashConfig,
+            ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+                forward_primitives::<Self>(q, k, v, mask, config)
+            }
+
+            fn flash_backward(state: FlashState<Self>, d_o: FloatTensor<Self>) -> [FloatTensor<Self>; 3] {
+                backward_primitives::<Self>(state, d_o)
+            }
+        }
+    };
+}
+
+// `Cube` is every CubeCL runtime (wgpu, vulkan, ...); it is `Fusion<CubeBackend>` when burn's
+// `fusion` feature is on. The tiled algorithm only uses ordinary tensor ops, so both work.
+#[cfg(feature = "wgpu")]
+impl_tiles_kernel!(burn::backend::Cube);
+#[cfg(feature = "ndarray")]
+#[allow(deprecated)]
+impl_tiles_kernel!(burn::backend::NdArray);
 
 // ---------------------------------------------------------------------------------------------
 // Concrete backends: forward only
 // ---------------------------------------------------------------------------------------------
 
-/// Implements the extension for a concrete backend type by running the tiled forward.
+/// Implements the extension for a concrete backend type by running its forward.
 macro_rules! impl_concrete {
     ($backend:ty) => {
         impl FlashAttentionOps for $backend {
@@ -361,7 +482,7 @@ macro_rules! impl_concrete {
                 block: usize,
             ) -> FloatTensor<Self> {
                 let config = FlashConfig { scale, block };
-                forward_primitives::<Self>(q, k, v, mask.into_option(), config).0
+                <Self as FlashKernel>::flash_forward(q, k, v, mask.into_option(), config).0
             }
         }
     };
@@ -369,8 +490,6 @@ macro_rules! impl_concrete {
 
 #[cfg(feature = "flex")]
 impl_concrete!(burn::backend::Flex);
-// `Cube` is every CubeCL runtime (wgpu, vulkan, ...); it is `Fusion<CubeBackend>` when burn's
-// `fusion` feature is on. The tiled forward only uses ordinary tensor ops, so both work.
 #[cfg(feature = "wgpu")]
 impl_concrete!(burn::backend::Cube);
 #[cfg(feature = "ndarray")]
@@ -390,61 +509,26 @@ mod autodiff {
         ops::{Backward, Ops, OpsKind},
     };
 
-    /// What the backward step keeps alive: O(n·d) tensors only, never an n_q × n_k matrix.
-    #[derive(Debug, Clone)]
-    struct FlashState<B: Backend> {
-        q: FloatTensor<B>,
-        k: FloatTensor<B>,
-        v: FloatTensor<B>,
-        o: FloatTensor<B>,
-        lse: FloatTensor<B>,
-        mask: Option<BoolTensor<B>>,
-        config: FlashConfig,
-    }
-
     /// The backward step of one `flash_attention` call, with 3 differentiable parents (q, k, v).
     #[derive(Debug)]
     struct FlashAttentionBackward;
 
-    impl<B: Backend> Backward<B, 3> for FlashAttentionBackward
-    where
-        DispatchTensor: DispatchKindConversion<B>,
-    {
+    impl<B: FlashKernel> Backward<B, 3> for FlashAttentionBackward {
         type State = FlashState<B>;
 
         fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
             // Parents are `None` when that input does not require a gradient.
-            let [node_q, node_k, node_v] = ops.parents;
             let d_o = grads.consume::<B>(&ops.node);
-            let state = ops.state;
-
-            let (dq, dk, dv) = backward_tiles(
-                wrap::<B, 4>(state.q),
-                wrap::<B, 4>(state.k),
-                wrap::<B, 4>(state.v),
-                wrap::<B, 4>(state.o),
-                wrap::<B, 4>(state.lse),
-                wrap::<B, 4>(d_o),
-                state.mask.map(wrap_bool::<B, 4>),
-                state.config,
-            );
-
-            if let Some(node) = node_q {
-                grads.register::<B>(node.id, unwrap::<B, 4>(dq));
-            }
-            if let Some(node) = node_k {
-                grads.register::<B>(node.id, unwrap::<B, 4>(dk));
-            }
-            if let Some(node) = node_v {
-                grads.register::<B>(node.id, unwrap::<B, 4>(dv));
+            let gradients = B::flash_backward(ops.state, d_o);
+            for (node, gradient) in ops.parents.into_iter().zip(gradients) {
+                if let Some(node) = node {
+                    grads.register::<B>(node.id, gradient);
+                }
             }
         }
     }
 
-    impl<B: Backend, C: CheckpointStrategy> FlashAttentionOps for Autodiff<B, C>
-    where
-        DispatchTensor: DispatchKindConversion<B>,
-    {
+    impl<B: FlashKernel, C: CheckpointStrategy> FlashAttentionOps for Autodiff<B, C> {
         fn flash_attention(
             q: FloatTensor<Self>,
             k: FloatTensor<Self>,
@@ -470,7 +554,7 @@ mod autodiff {
                 .stateful()
             {
                 OpsKind::Tracked(prep) => {
-                    let (o, lse) = forward_primitives::<B>(q.clone(), k.clone(), v.clone(), mask.clone(), config);
+                    let (o, lse) = B::flash_forward(q.clone(), k.clone(), v.clone(), mask.clone(), config);
                     // Primitive clones are cheap (reference-counted storage on Flex/Cube).
                     let state = FlashState {
                         q,
@@ -484,7 +568,7 @@ mod autodiff {
                     prep.finish(state, o)
                 }
                 // No input requires a gradient: plain forward, nothing saved.
-                OpsKind::UnTracked(prep) => prep.finish(forward_primitives::<B>(q, k, v, mask, config).0),
+                OpsKind::UnTracked(prep) => prep.finish(B::flash_forward(q, k, v, mask, config).0),
             }
         }
     }
