@@ -40,14 +40,19 @@ pub const PROGRAM_ALLOCATOR: ProgramAllocator = std::alloc::System;
 pub const PROGRAM_ALLOCATOR: ProgramAllocator = tikv_jemallocator::Jemalloc;
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 
 /// The device the benches run on: `BURN_DEVICE` (`flex`, `wgpu`, ...) if
-/// set, else Burn's default for the compiled-in backends.
+/// set, else Burn's default for the compiled-in backends. Every bench calls
+/// it first, so it also sets the allocator up as the programs do
+/// ([`trainer::allocator::keep_freed_memory`]).
 ///
 /// # Panics
 ///
 /// If `BURN_DEVICE` names a backend that is not compiled in.
 pub fn bench_device() -> Device {
+    trainer::allocator::keep_freed_memory();
     attention_core::device::select(None).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -126,10 +131,14 @@ impl AttentionShape {
 pub enum AttentionPath {
     /// [`sdpa::explicit`]: builds and returns the weights.
     Explicit,
-    /// [`sdpa::fused`]: Burn's `module::attention`, no weights.
+    /// [`sdpa::fused`]: the workspace's CPU kernel on flex, Burn's `module::attention` on other
+    /// backends; no weights.
     Fused,
     /// [`sdpa::memory_efficient`] with blocks of [`MEMORY_EFFICIENT_BLOCK`].
     MemoryEfficient,
+    /// The peer inside the framework: Burn's own `module::attention`, called directly (on flex,
+    /// Burn's CPU kernel; under autodiff Burn decomposes it into tensor operations).
+    BurnFused,
 }
 
 /// The block of the memory-efficient path in the benches: queries and keys a
@@ -138,10 +147,11 @@ pub const MEMORY_EFFICIENT_BLOCK: usize = 256;
 
 impl AttentionPath {
     /// Every path, in table order.
-    pub const ALL: [AttentionPath; 3] = [
+    pub const ALL: [AttentionPath; 4] = [
         AttentionPath::Explicit,
         AttentionPath::Fused,
         AttentionPath::MemoryEfficient,
+        AttentionPath::BurnFused,
     ];
 
     /// The implementation part of a bench name.
@@ -150,6 +160,7 @@ impl AttentionPath {
             AttentionPath::Explicit => "explicit",
             AttentionPath::Fused => "fused",
             AttentionPath::MemoryEfficient => "memory_efficient",
+            AttentionPath::BurnFused => "burn_fused",
         }
     }
 
@@ -160,6 +171,14 @@ impl AttentionPath {
             AttentionPath::Fused => sdpa::fused(query, key, value, None, shape.scale()),
             AttentionPath::MemoryEfficient => {
                 sdpa::memory_efficient(query, key, value, None, shape.scale(), MEMORY_EFFICIENT_BLOCK)
+            }
+            AttentionPath::BurnFused => {
+                let options = AttentionModuleOptions {
+                    scale: Some(shape.scale()),
+                    softcap: None,
+                    is_causal: false,
+                };
+                attention(query, key, value, None, None, options)
             }
         }
     }

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use attention_examples::classify::{Options, report, run};
 
 fn main() -> ExitCode {
+    trainer::allocator::keep_freed_memory();
     attention_examples::init_logging();
     let dir = std::env::args_os()
         .nth(1)

@@ -33,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod bleu;
 pub mod classify;
 pub mod config;

@@ -490,6 +490,7 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
 }
 
 fn main() -> ExitCode {
+    trainer::allocator::keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,burn_train=warn".into()),

@@ -1,0 +1,42 @@
+//! The programs' allocator: every program of the workspace (`attn`, the examples, the benches)
+//! declares mimalloc as its global allocator, and calls [`keep_freed_memory`] first.
+//!
+//! Why: flex allocates a fresh buffer for every operation's output. glibc's malloc gives each
+//! buffer above its mmap threshold pages of its own and unmaps them on `free`, so a training step
+//! maps, zeroes and unmaps its activations again every time (36% of a transformer step in the
+//! kernel, docs/performance.md). mimalloc keeps them in its own heaps; with its default purge
+//! delay it still hands freed pages back to the OS after 10 ms, and each new step then faults
+//! and zeroes them again (huge pages, 2 MiB at a time). Training reuses the same sizes every
+//! step, so the programs turn purging off: the resident memory stays at the step's peak.
+//!
+//! Measured on the W4 and W5 training steps, in one session (docs/performance.md, "Allocator"):
+//! glibc's malloc, jemalloc, mimalloc, and mimalloc without purging.
+
+use libmimalloc_sys::{mi_option_set, mi_option_t, mi_option_use_numa_nodes};
+
+/// mimalloc's `mi_option_purge_delay`, which libmimalloc-sys leaves unnamed: in the
+/// `mi_option_e` of `mimalloc.h` (versions 2 and 3 alike) it comes right before
+/// `mi_option_use_numa_nodes` (16), which libmimalloc-sys names.
+const PURGE_DELAY: mi_option_t = mi_option_use_numa_nodes - 1;
+
+/// Tells mimalloc never to return freed memory to the OS (purge delay -1), so that the buffers
+/// of one training step are reused by the next without page faults. Harmless when another
+/// allocator is installed: it only sets an option of mimalloc's.
+pub fn keep_freed_memory() {
+    // SAFETY: setting an option is thread-safe in mimalloc and takes plain integers.
+    unsafe { mi_option_set(PURGE_DELAY, -1) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libmimalloc_sys::mi_option_get;
+
+    /// The option reads back what was set: the index names an option that exists.
+    #[test]
+    fn the_purge_delay_option_is_set() {
+        keep_freed_memory();
+        // SAFETY: reading an option takes a plain integer.
+        assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, -1);
+    }
+}
