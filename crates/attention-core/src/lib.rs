@@ -110,7 +110,10 @@ pub mod normalize;
 pub mod positions;
 pub mod score;
 pub mod sdpa;
+mod tanh;
 pub mod unit;
+#[cfg(feature = "flex")]
+mod vector;
 
 pub use block::{
     DecoderBlock, DecoderBlockCache, EncoderBlock, FeedForwardActivation, NormPlacement, TransformerBlockConfig,
@@ -125,4 +128,5 @@ pub use score::{
     AdditiveScore, AdditiveScoreConfig, ConcatScore, ConcatScoreConfig, DotScore, DotScoreConfig, GeneralScore,
     GeneralScoreConfig, LocationScore, LocationScoreConfig, Scaling, Score, ScoreConfig,
 };
+pub use tanh::tanh;
 pub use unit::{AttentionInput, AttentionOutput, AttentionUnit, AttentionUnitConfig};

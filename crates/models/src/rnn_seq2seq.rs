@@ -539,7 +539,7 @@ impl RnnSeq2Seq {
             states = states + context;
         }
         let hidden = match &self.bridge {
-            Some(bridge) => bridge.forward(last).tanh(),
+            Some(bridge) => attention_core::tanh(bridge.forward(last)),
             None => last,
         };
         let projected_keys = match (&self.variant, &self.attention) {
@@ -606,9 +606,8 @@ impl RnnSeq2Seq {
                     .attention
                     .attend(hidden.clone().unsqueeze_dim(1), states, &memory.mask);
                 let combine = self.combine.as_ref().expect("Luong's W_c");
-                let attentional = combine
-                    .forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))
-                    .tanh(); // h~_i
+                let attentional =
+                    attention_core::tanh(combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))); // h~_i
                 let feed = self.variant.feeds_back().then(|| attentional.clone());
                 (self.generator.forward(attentional), weights, rnn, feed)
             }

@@ -30,7 +30,7 @@ use std::cell::RefCell;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-use super::vector;
+use crate::vector;
 
 /// A 4-d strided view of a flex buffer: element `[a, b, c, d]` sits at
 /// `offset + a s0 + b s1 + c s2 + d s3`.

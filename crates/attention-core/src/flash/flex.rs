@@ -37,7 +37,9 @@ fn float_view(tensor: &FlexTensor) -> Option<View<'_, f32>> {
 fn mask_view(mask: Option<&FlexTensor>) -> Option<Option<View<'_, u8>>> {
     match mask {
         None => Some(None),
-        Some(mask) => matches!(mask.dtype(), DType::Bool(BoolStore::Native | BoolStore::U8))
+        // Some flex operations (seen in cached beam decoding) hand back a bool tensor whose dtype
+        // reads `U8`: the same bytes, one per element.
+        Some(mask) => matches!(mask.dtype(), DType::Bool(BoolStore::Native | BoolStore::U8) | DType::U8)
             .then(|| Some(view(mask, mask.storage::<u8>()))),
     }
 }

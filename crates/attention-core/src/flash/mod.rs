@@ -51,8 +51,6 @@
 mod cpu;
 #[cfg(feature = "flex")]
 mod flex;
-#[cfg(feature = "flex")]
-mod vector;
 
 use burn::backend::{
     Backend, Dispatch, DispatchKindConversion, DispatchTensor, ExtensionType, backend_extension,

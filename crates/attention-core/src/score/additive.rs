@@ -147,7 +147,7 @@ impl AdditiveScore {
         );
         let query = self.query.forward(query).unsqueeze_dim::<4>(2); // [batch, tgt_len, 1, d_attention]
         let keys = projected_keys.unsqueeze_dim::<4>(1); // [batch, 1, src_len, d_attention]
-        let hidden = (query + keys).tanh(); // [batch, tgt_len, src_len, d_attention]
+        let hidden = crate::tanh(query + keys); // [batch, tgt_len, src_len, d_attention]
         self.v.forward(hidden).squeeze_dim(3) // [batch, tgt_len, src_len]
     }
 }
