@@ -133,6 +133,7 @@ impl TransformerBlockConfig {
             dropout,
             norm: self.norm,
             activation: self.activation,
+            layer_norm_eps: self.layer_norm_eps,
         }
     }
 
@@ -157,6 +158,7 @@ impl TransformerBlockConfig {
             dropout,
             norm: self.norm,
             activation: self.activation,
+            layer_norm_eps: self.layer_norm_eps,
         }
     }
 
@@ -202,6 +204,7 @@ impl TransformerBlockConfig {
             dropout: DropoutConfig::new(self.dropout).init(),
             norm: self.norm,
             activation: self.activation,
+            layer_norm_eps: self.layer_norm_eps,
         })
     }
 }
@@ -213,25 +216,25 @@ fn feed_forward(
     activation: FeedForwardActivation,
     x: Tensor<3>,
 ) -> Tensor<3> {
-    let hidden = linear1.forward(x); // [batch, len, d_ff]
+    let hidden = crate::linear(linear1, x); // [batch, len, d_ff]
     let hidden = match activation {
         FeedForwardActivation::Relu => relu(hidden),
         FeedForwardActivation::Gelu => gelu(hidden),
     };
-    linear2.forward(dropout.forward(hidden)) // [batch, len, d_model]
+    crate::linear(linear2, dropout.forward(hidden)) // [batch, len, d_model]
 }
 
 /// Wraps a sub-layer in its residual connection and layer norm.
 fn residual(
-    norm: &LayerNorm,
+    (norm, epsilon): (&LayerNorm, f64),
     placement: NormPlacement,
     dropout: &Dropout,
     x: Tensor<3>,
     sublayer: impl FnOnce(Tensor<3>) -> Tensor<3>,
 ) -> Tensor<3> {
     match placement {
-        NormPlacement::Post => norm.forward(x.clone() + dropout.forward(sublayer(x))),
-        NormPlacement::Pre => x.clone() + dropout.forward(sublayer(norm.forward(x))),
+        NormPlacement::Post => crate::layer_norm(norm, epsilon, x.clone() + dropout.forward(sublayer(x))),
+        NormPlacement::Pre => x.clone() + dropout.forward(sublayer(crate::layer_norm(norm, epsilon, x))),
     }
 }
 
@@ -256,6 +259,10 @@ pub struct EncoderBlock {
     /// Feed-forward activation.
     #[module(skip)]
     pub activation: FeedForwardActivation,
+    /// The norms' epsilon, which [`crate::layer_norm`] needs (Burn's `LayerNorm` keeps its own
+    /// private).
+    #[module(skip)]
+    pub layer_norm_eps: f64,
 }
 
 impl EncoderBlock {
@@ -267,14 +274,14 @@ impl EncoderBlock {
     /// - `x`: `[batch, len, d_model]`; `mask`: broadcasts to `[batch, len, len]`
     pub fn forward(&self, x: Tensor<3>, mask: Option<Mask>, weights: Weights) -> (Tensor<3>, Option<Tensor<4>>) {
         let mut attention = None;
-        let x = residual(&self.norm1, self.norm, &self.dropout, x, |x| {
+        let x = residual((&self.norm1, self.layer_norm_eps), self.norm, &self.dropout, x, |x| {
             let mut input = MhaInput::self_attention(x).weights(weights);
             input.mask = mask;
             let out = self.self_attn.forward(input);
             attention = out.weights;
             out.context
         });
-        let x = residual(&self.norm2, self.norm, &self.dropout, x, |x| {
+        let x = residual((&self.norm2, self.layer_norm_eps), self.norm, &self.dropout, x, |x| {
             feed_forward(&self.linear1, &self.linear2, &self.dropout, self.activation, x)
         });
         (x, attention)
@@ -306,6 +313,10 @@ pub struct DecoderBlock {
     /// Feed-forward activation.
     #[module(skip)]
     pub activation: FeedForwardActivation,
+    /// The norms' epsilon, which [`crate::layer_norm`] needs (Burn's `LayerNorm` keeps its own
+    /// private).
+    #[module(skip)]
+    pub layer_norm_eps: f64,
 }
 
 /// The caches of one [`DecoderBlock`] for incremental decoding.
@@ -374,20 +385,20 @@ impl DecoderBlock {
             Some(cache) => mha.forward_cached(input, cache),
             None => mha.forward(input),
         };
-        let x = residual(&self.norm1, self.norm, &self.dropout, x, |x| {
+        let x = residual((&self.norm1, self.layer_norm_eps), self.norm, &self.dropout, x, |x| {
             let mut input = MhaInput::self_attention(x).weights(Weights::Skip);
             input.mask = self_mask;
             attend(&self.self_attn, input, cache.as_deref_mut().map(|c| &mut c.self_attn)).context
         });
         let mut cross_weights = None;
-        let x = residual(&self.norm2, self.norm, &self.dropout, x, |x| {
+        let x = residual((&self.norm2, self.layer_norm_eps), self.norm, &self.dropout, x, |x| {
             let mut input = MhaInput::cross_attention(x, memory).weights(weights);
             input.mask = memory_mask;
             let out = attend(&self.multihead_attn, input, cache.map(|c| &mut c.cross_attn));
             cross_weights = out.weights;
             out.context
         });
-        let x = residual(&self.norm3, self.norm, &self.dropout, x, |x| {
+        let x = residual((&self.norm3, self.layer_norm_eps), self.norm, &self.dropout, x, |x| {
             feed_forward(&self.linear1, &self.linear2, &self.dropout, self.activation, x)
         });
         (x, cross_weights)

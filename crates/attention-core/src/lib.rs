@@ -104,6 +104,8 @@ pub mod device;
 pub mod error;
 mod flash;
 pub mod interop;
+mod layer_norm;
+mod linear;
 pub mod mask;
 pub mod mha;
 pub mod normalize;
@@ -120,6 +122,8 @@ pub use block::{
 };
 pub use cache::KvCache;
 pub use error::AttentionError;
+pub use layer_norm::layer_norm;
+pub use linear::linear;
 pub use mask::Mask;
 pub use mha::{FastPath, MhaInput, MhaOutput, MultiHeadAttention, MultiHeadAttentionConfig, Weights};
 pub use normalize::{HardGradient, Normalizer};

@@ -434,8 +434,8 @@ impl MultiHeadAttention {
                 Axis::Is("d_value", d_value),
             ],
         );
-        let key = self.split_heads(self.key.forward(key), self.n_kv_heads);
-        let value = self.split_heads(self.value.forward(value), self.n_kv_heads);
+        let key = self.split_heads(crate::linear(&self.key, key), self.n_kv_heads);
+        let value = self.split_heads(crate::linear(&self.value, value), self.n_kv_heads);
         (key, value)
     }
 
@@ -460,7 +460,7 @@ impl MultiHeadAttention {
     ) -> MhaOutput {
         let [batch, tgt_len, d_model] = query.dims();
         let [_, _, src_len, _] = key.dims();
-        let query = self.split_heads(self.query.forward(query), self.n_heads); // [batch, n_heads, tgt_len, d_head]
+        let query = self.split_heads(crate::linear(&self.query, query), self.n_heads); // [batch, n_heads, tgt_len, d_head]
         let query = self.rotate(query, query_start);
         let mask: Option<Tensor<4, Bool>> = mask.map(|mask| {
             mask.expand_to(context, [batch, tgt_len, src_len])
@@ -483,7 +483,7 @@ impl MultiHeadAttention {
         };
         let heads = heads.swap_dims(1, 2).reshape([batch, tgt_len, d_model]); // [batch, tgt_len, d_model]
         MhaOutput {
-            context: self.output.forward(heads),
+            context: crate::linear(&self.output, heads),
             weights,
         }
     }

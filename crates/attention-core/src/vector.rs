@@ -89,6 +89,50 @@ fn tanh_impl(values: &mut [f32]) {
     }
 }
 
+#[inline(always)]
+fn layer_norm_grad_impl(
+    x: &[f32],
+    d_y: &[f32],
+    gamma: &[f32],
+    epsilon: f32,
+    d_x: &mut [f32],
+    d_gamma: &mut [f32],
+    d_beta: &mut [f32],
+) {
+    let width = gamma.len();
+    for ((x, d_y), d_x) in x
+        .chunks_exact(width)
+        .zip(d_y.chunks_exact(width))
+        .zip(d_x.chunks_exact_mut(width))
+    {
+        let n = width as f32;
+        let mean = x.iter().sum::<f32>() / n;
+        let variance = x.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let rstd = 1.0 / (variance + epsilon).sqrt();
+        // a = mean(dy γ), b = mean(dy γ x̂)
+        let (mut a, mut b) = (0.0f32, 0.0f32);
+        for ((&x, &d_y), &g) in x.iter().zip(d_y).zip(gamma) {
+            let x_hat = (x - mean) * rstd;
+            a += d_y * g;
+            b += d_y * g * x_hat;
+        }
+        let (a, b) = (a / n, b / n);
+        for (((((&x, &d_y), &g), d_x), d_gamma), d_beta) in x
+            .iter()
+            .zip(d_y)
+            .zip(gamma)
+            .zip(d_x.iter_mut())
+            .zip(d_gamma.iter_mut())
+            .zip(d_beta.iter_mut())
+        {
+            let x_hat = (x - mean) * rstd;
+            *d_x = rstd * (d_y * g - a - x_hat * b);
+            *d_gamma += d_y * x_hat;
+            *d_beta += d_y;
+        }
+    }
+}
+
 /// The largest of `a` and `b` as one `maxps`: NaN handling is not needed here.
 #[inline(always)]
 fn max_lane(a: f32, b: f32) -> f32 {
@@ -231,6 +275,19 @@ multiversion!(
 multiversion!(
     /// `values[j] = tanh(values[j])`.
     fn tanh(values: &mut [f32]) = tanh_impl
+);
+multiversion!(
+    /// The layer norm's backward over whole rows of `gamma.len()` values: `d_x` for each row,
+    /// and each row's `d_y x̂` and `d_y` added to `d_gamma` and `d_beta`.
+    fn layer_norm_grad(
+        x: &[f32],
+        d_y: &[f32],
+        gamma: &[f32],
+        epsilon: f32,
+        d_x: &mut [f32],
+        d_gamma: &mut [f32],
+        d_beta: &mut [f32]
+    ) = layer_norm_grad_impl
 );
 multiversion!(
     /// `sum_j a[j] b[j]` over the shorter of the two.

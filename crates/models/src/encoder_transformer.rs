@@ -42,6 +42,9 @@ use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
 use serde::{Deserialize, Serialize};
 
+/// The epsilon of the final norms: `LayerNormConfig`'s default, which they are built with.
+const FINAL_NORM_EPS: f64 = 1e-5;
+
 use crate::ModelError;
 
 /// How a sequence becomes one vector for classification.
@@ -306,7 +309,7 @@ impl EncoderTransformer {
             attention.extend(block_weights);
         }
         let hidden = match &self.final_norm {
-            Some(norm) => norm.forward(x),
+            Some(norm) => attention_core::layer_norm(norm, FINAL_NORM_EPS, x),
             None => x,
         };
         let class_logits = self
@@ -316,7 +319,7 @@ impl EncoderTransformer {
         let token_logits = self
             .token_classifier
             .as_ref()
-            .map(|classifier| classifier.forward(hidden.clone()));
+            .map(|classifier| attention_core::linear(classifier, hidden.clone()));
         EncoderOutput {
             hidden,
             class_logits,

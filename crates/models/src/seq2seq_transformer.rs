@@ -36,6 +36,9 @@ use burn::prelude::*;
 use burn::tensor::Int;
 use serde::{Deserialize, Serialize};
 
+/// The epsilon of the final norms: `LayerNormConfig`'s default, which they are built with.
+const FINAL_NORM_EPS: f64 = 1e-5;
+
 use crate::ModelError;
 use crate::decoding::{Special, StepDecoder, Translate};
 
@@ -252,11 +255,11 @@ impl TransformerSeq2Seq {
 
     fn logits(&self, x: Tensor<3>) -> Tensor<3> {
         let x = match &self.decoder_norm {
-            Some(norm) => norm.forward(x),
+            Some(norm) => attention_core::layer_norm(norm, FINAL_NORM_EPS, x),
             None => x,
         };
         match &self.generator {
-            Some(generator) => generator.forward(x),
+            Some(generator) => attention_core::linear(generator, x),
             None => x.matmul(self.source_embedding.weight.val().transpose().unsqueeze()), // [batch, len, vocab]
         }
     }
@@ -284,7 +287,7 @@ impl TransformerSeq2Seq {
             x = block.forward(x, Some(mask.clone()), Weights::Skip).0;
         }
         let memory = match &self.encoder_norm {
-            Some(norm) => norm.forward(x),
+            Some(norm) => attention_core::layer_norm(norm, FINAL_NORM_EPS, x),
             None => x,
         };
         TransformerState {

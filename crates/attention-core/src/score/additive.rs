@@ -111,7 +111,7 @@ impl AdditiveScore {
             &keys.dims(),
             &[Axis::Any("batch"), Axis::Any("src_len"), Axis::Is("d_key", d_key)],
         );
-        self.key.forward(keys)
+        crate::linear(&self.key, keys)
     }
 
     /// Scores against keys already passed through [`project_keys`](Self::project_keys).
@@ -145,9 +145,9 @@ impl AdditiveScore {
                 Axis::Is("d_attention", d_attention),
             ],
         );
-        let query = self.query.forward(query).unsqueeze_dim::<4>(2); // [batch, tgt_len, 1, d_attention]
+        let query = crate::linear(&self.query, query).unsqueeze_dim::<4>(2); // [batch, tgt_len, 1, d_attention]
         let keys = projected_keys.unsqueeze_dim::<4>(1); // [batch, 1, src_len, d_attention]
         let hidden = crate::tanh(query + keys); // [batch, tgt_len, src_len, d_attention]
-        self.v.forward(hidden).squeeze_dim(3) // [batch, tgt_len, src_len]
+        crate::linear(&self.v, hidden).squeeze_dim(3) // [batch, tgt_len, src_len]
     }
 }

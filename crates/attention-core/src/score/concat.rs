@@ -113,7 +113,7 @@ impl ConcatScore {
             .expand([batch, tgt_len, src_len, self.d_query]);
         let keys = keys.unsqueeze_dim::<4>(1).expand([batch, tgt_len, src_len, d_key]);
         let pairs = Tensor::cat(vec![query, keys], 3); // [batch, tgt_len, src_len, d_query + d_key]
-        let hidden = crate::tanh(self.combine.forward(pairs)); // [batch, tgt_len, src_len, d_attention]
-        self.v.forward(hidden).squeeze_dim(3) // [batch, tgt_len, src_len]
+        let hidden = crate::tanh(crate::linear(&self.combine, pairs)); // [batch, tgt_len, src_len, d_attention]
+        crate::linear(&self.v, hidden).squeeze_dim(3) // [batch, tgt_len, src_len]
     }
 }

@@ -85,7 +85,7 @@ impl GeneralScore {
             &keys.dims(),
             &[Axis::Is("batch", batch), Axis::Any("src_len"), Axis::Is("d_key", d_key)],
         );
-        let projected = self.bilinear.forward(keys); // [batch, src_len, d_query]
+        let projected = crate::linear(&self.bilinear, keys); // [batch, src_len, d_query]
         query.matmul(projected.swap_dims(1, 2)) // [batch, tgt_len, src_len]
     }
 }

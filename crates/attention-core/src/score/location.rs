@@ -89,6 +89,6 @@ impl LocationScore {
             "{context}: `keys` has shape {:?}, expected [batch={batch}, src_len<={max_len}, _]",
             keys.dims()
         );
-        self.attn.forward(query).slice([0..batch, 0..tgt_len, 0..src_len]) // [batch, tgt_len, src_len]
+        crate::linear(&self.attn, query).slice([0..batch, 0..tgt_len, 0..src_len]) // [batch, tgt_len, src_len]
     }
 }
