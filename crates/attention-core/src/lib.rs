@@ -132,5 +132,5 @@ pub use score::{
     AdditiveScore, AdditiveScoreConfig, ConcatScore, ConcatScoreConfig, DotScore, DotScoreConfig, GeneralScore,
     GeneralScoreConfig, LocationScore, LocationScoreConfig, Scaling, Score, ScoreConfig,
 };
-pub use tanh::tanh;
+pub use tanh::{sigmoid, tanh};
 pub use unit::{AttentionInput, AttentionOutput, AttentionUnit, AttentionUnitConfig};

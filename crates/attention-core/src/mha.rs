@@ -66,8 +66,8 @@ pub struct MultiHeadAttentionConfig {
     #[config(default = "None")]
     pub rotary_max_len: Option<usize>,
     /// How attention is computed when no weights are asked for
-    /// ([`Weights::Skip`]) and no dropout is active. Default: Burn's fused
-    /// kernel.
+    /// ([`Weights::Skip`]) and no dropout is active. Default: the backend's
+    /// fused kernel (the workspace's own on flex).
     #[config(default = "FastPath::Fused")]
     pub fast_path: FastPath,
 }
@@ -77,9 +77,10 @@ pub struct MultiHeadAttentionConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FastPath {
-    /// [`sdpa::fused`], Burn's `module::attention`: the fastest forward on
-    /// Burn's backends; under autodiff its training memory grows with the
-    /// square of the length.
+    /// [`sdpa::fused`]: on flex the workspace's CPU kernel (forward and
+    /// backward, training memory linear in the length); elsewhere Burn's
+    /// `module::attention`, whose training memory under autodiff grows with
+    /// the square of the length.
     Fused,
     /// [`sdpa::memory_efficient`] with blocks of `block` queries and keys:
     /// training memory grows linearly with the length.

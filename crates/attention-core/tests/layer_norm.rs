@@ -15,15 +15,6 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use common::*;
 
-/// `max |a - b| <= 1e-5 * max |b|`.
-#[track_caller]
-fn assert_relative<const D: usize>(actual: Tensor<D>, expected: Tensor<D>, what: &str) {
-    let (a, e) = (to_vec(actual), to_vec(expected));
-    let gap = a.iter().zip(&e).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    let size = e.iter().map(|y| y.abs()).fold(0.0f32, f32::max);
-    assert!(gap <= 1e-5 * size, "{what}: max gap {gap} against max magnitude {size}");
-}
-
 #[test]
 fn layer_norm_equals_burns_values_and_gradients() {
     let device = test_device().autodiff();

@@ -14,14 +14,6 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use common::*;
 
-#[track_caller]
-fn assert_relative<const D: usize>(actual: Tensor<D>, expected: Tensor<D>, what: &str) {
-    let (a, e) = (to_vec(actual), to_vec(expected));
-    let gap = a.iter().zip(&e).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    let size = e.iter().map(|y| y.abs()).fold(0.0f32, f32::max);
-    assert!(gap <= 1e-5 * size, "{what}: max gap {gap} against max magnitude {size}");
-}
-
 fn check<const D: usize>(shape: [usize; D], d_out: usize) {
     let device = test_device().autodiff();
     let d_in = shape[D - 1];
@@ -29,7 +21,11 @@ fn check<const D: usize>(shape: [usize; D], d_out: usize) {
     let x = Tensor::<D>::random(shape, Distribution::Normal(0.0, 1.0), &device);
     let run = |folded: bool| {
         let x = x.clone().require_grad();
-        let y = if folded { linear(&layer, x.clone()) } else { layer.forward(x.clone()) };
+        let y = if folded {
+            linear(&layer, x.clone())
+        } else {
+            layer.forward(x.clone())
+        };
         let grads = y.clone().powi_scalar(2).sum().backward();
         let bias = layer.bias.as_ref().expect("a bias");
         (

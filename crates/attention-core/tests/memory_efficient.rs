@@ -22,20 +22,6 @@ use burn::prelude::*;
 use burn::tensor::{Bool, Distribution};
 use common::*;
 
-/// `max |a - b| <= 1e-5 * max |b|`.
-#[track_caller]
-fn assert_relative<const D: usize>(actual: Tensor<D>, expected: Tensor<D>, what: &str) {
-    assert_eq!(actual.dims(), expected.dims(), "{what}: shapes differ");
-    let (a, e) = (to_vec(actual), to_vec(expected));
-    assert!(a.iter().all(|x| x.is_finite()), "{what}: non-finite values");
-    let gap = a.iter().zip(&e).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    let size = e.iter().map(|y| y.abs()).fold(0.0f32, f32::max);
-    assert!(
-        gap <= 1e-5 * size.max(1e-30),
-        "{what}: max gap {gap} against max magnitude {size}"
-    );
-}
-
 struct Case {
     batch: usize,
     n_heads: usize,

@@ -8,10 +8,50 @@
 //! the reverse direction starts at that token, not at the padding.
 
 use burn::module::Module;
-use burn::nn::{Gru, GruConfig, Lstm, LstmConfig, LstmState};
+use burn::nn::activation::Activation;
+use burn::nn::{GateController, Gru, GruConfig, Lstm, LstmConfig, LstmState};
 use burn::prelude::*;
 use burn::tensor::{Bool, Int, TensorData};
 use serde::{Deserialize, Serialize};
+
+/// One step of Burn's `Gru` (PyTorch's gates, `reset_after`), computed here with the
+/// workspace's vectorised `sigmoid` and `tanh` and without Burn's per-call output buffer:
+///
+/// ```text
+/// z = sigmoid(W_z x + b_z + U_z h + c_z)      r = sigmoid(W_r x + b_r + U_r h + c_r)
+/// n = tanh(W_n x + b_n + r * (U_n h + c_n))   h' = (1 - z) n + z h
+/// ```
+///
+/// Why: flex computes `sigmoid` and `tanh` with libm's scalar `expf` and `tanhf`, about a sixth of
+/// the translator's training step (W4 in docs/performance.md). A GRU configured otherwise
+/// (other activations, `reset_after` off, clipping) runs `Gru::forward`, this step's naive twin;
+/// `tests/recurrent.rs` holds them equal, values and gradients.
+///
+/// # Shapes
+///
+/// - `x`: `[batch, d_input]`, `hidden`: `[batch, d_hidden]`; returns `[batch, d_hidden]`
+fn gru_step(gru: &Gru, x: Tensor<2>, hidden: Tensor<2>) -> Tensor<2> {
+    let standard = gru.reset_after
+        && gru.clip.is_none()
+        && matches!(gru.gate_activation, Activation::Sigmoid(_))
+        && matches!(gru.hidden_activation, Activation::Tanh(_));
+    if !standard {
+        return gru.forward(x.unsqueeze_dim(1), Some(hidden)).squeeze_dim(1);
+    }
+    let gate = |gate: &GateController| {
+        (
+            gate.input_transform.forward(x.clone()),
+            gate.hidden_transform.forward(hidden.clone()),
+        )
+    };
+    let (x_z, h_z) = gate(&gru.update_gate);
+    let (x_r, h_r) = gate(&gru.reset_gate);
+    let (x_n, h_n) = gate(&gru.new_gate);
+    let update = attention_core::sigmoid(x_z + h_z); // z, [batch, d_hidden]
+    let reset = attention_core::sigmoid(x_r + h_r); // r
+    let candidate = attention_core::tanh(x_n + reset * h_n); // n
+    candidate.clone() + update * (hidden - candidate) // (1 - z) n + z h
+}
 
 /// Which recurrent cell (`"gru"`, `"lstm"` in configs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +163,7 @@ impl Recurrent {
     pub fn step(&self, x: Tensor<2>, state: RnnState) -> RnnState {
         let x = x.unsqueeze_dim::<3>(1); // [batch, 1, d_input]
         match (self, state) {
-            (Recurrent::Gru(gru), RnnState::Gru(hidden)) => RnnState::Gru(gru.forward(x, Some(hidden)).squeeze_dim(1)),
+            (Recurrent::Gru(gru), RnnState::Gru(hidden)) => RnnState::Gru(gru_step(gru, x.squeeze_dim(1), hidden)),
             (Recurrent::Lstm(lstm), RnnState::Lstm { hidden, cell }) => {
                 let (_, state) = lstm.forward(x, Some(LstmState::new(cell, hidden)));
                 RnnState::Lstm {

@@ -61,3 +61,17 @@ pub fn assert_rows_are_distributions<const D: usize>(weights: Tensor<D>) {
         assert!((sum - 1.0).abs() < 1e-5, "row {row} sums to {sum}: {chunk:?}");
     }
 }
+
+/// `max |a - b| <= 1e-5 * max |b|`.
+#[track_caller]
+pub fn assert_relative<const D: usize>(actual: Tensor<D>, expected: Tensor<D>, what: &str) {
+    assert_eq!(actual.dims(), expected.dims(), "{what}: shapes differ");
+    let (a, e) = (to_vec(actual), to_vec(expected));
+    assert!(a.iter().all(|x| x.is_finite()), "{what}: non-finite values");
+    let gap = a.iter().zip(&e).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let size = e.iter().map(|y| y.abs()).fold(0.0f32, f32::max);
+    assert!(
+        gap <= 1e-5 * size.max(1e-30),
+        "{what}: max gap {gap} against max magnitude {size}"
+    );
+}
