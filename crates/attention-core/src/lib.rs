@@ -102,6 +102,7 @@ pub mod block;
 pub mod cache;
 pub mod device;
 pub mod error;
+mod extension;
 mod flash;
 pub mod interop;
 mod layer_norm;

@@ -193,6 +193,13 @@ pub(crate) fn repeat_kv_heads(key: Tensor<4>, value: Tensor<4>, n_heads: usize) 
 /// and zero gradients. Peak memory, forward and backward, grows linearly
 /// with the length: the largest temporary is `[batch, n_heads, block, block]`.
 ///
+/// It runs as a backend extension, which this crate implements for the
+/// backends of its features (`flex`, `wgpu`, `ndarray`); on flex it is the
+/// CPU kernel of `src/flash/cpu.rs`. On a backend this build has no
+/// extension for (Burn's `flex` enabled by a program without this crate's
+/// `flex`, say) it computes the same context through [`explicit`], whose
+/// memory grows with the square of the length.
+///
 /// # Panics
 ///
 /// If the shapes disagree or `block` is zero.
@@ -221,5 +228,9 @@ pub fn memory_efficient(
 ) -> Tensor<4> {
     check("sdpa::memory_efficient", &query, &key, &value, mask.as_ref());
     assert!(block > 0, "sdpa::memory_efficient: `block` must be at least 1, got 0");
+    if !crate::extension::covers(&query.device()) {
+        // A backend this build has no extension for: the same function, keeping the weights.
+        return explicit(query, key, value, mask, scale, |w| w).0;
+    }
     crate::flash::attention(query, key, value, mask, scale, block) // [batch, n_heads, tgt_len, d_value]
 }

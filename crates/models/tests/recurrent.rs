@@ -7,15 +7,17 @@
 //! through three gates and their products the gradients stay within 1e-5 relative to the largest
 //! magnitude of each tensor.
 
+mod common;
+
 use burn::nn::GruConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use common::to_vec;
 use models::{Recurrent, RnnState};
 
 #[track_caller]
 fn assert_relative<const D: usize>(actual: Tensor<D>, expected: Tensor<D>, what: &str) {
-    let data = |t: Tensor<D>| t.into_data().convert::<f32>().to_vec::<f32>().expect("f32 data");
-    let (a, e) = (data(actual), data(expected));
+    let (a, e) = (to_vec(actual), to_vec(expected));
     let gap = a.iter().zip(&e).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
     let size = e.iter().map(|y| y.abs()).fold(0.0f32, f32::max);
     assert!(gap <= 1e-5 * size, "{what}: max gap {gap} against max magnitude {size}");

@@ -136,6 +136,7 @@ pub(crate) fn runs_cpu_kernel(device: &Device) -> bool {
     }
     #[cfg(not(feature = "flex"))]
     {
+        let _ = device;
         false
     }
 }
