@@ -13,15 +13,43 @@ use burn::prelude::*;
 /// without autodiff): flex, wgpu (every CubeCL runtime) and ndarray, each when this crate's
 /// feature of that name is on.
 pub(crate) fn covers(device: &Device) -> bool {
+    !matches!(backend(device), Covered::No)
+}
+
+/// Whether attention on `device` runs the CPU kernel (`crate::flash::cpu`): on flex, with or
+/// without autodiff, when this crate's `flex` feature is on.
+pub(crate) fn runs_cpu_kernel(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    return matches!(backend(device), Covered::Flex);
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
+}
+
+/// What this build has for a device's backend.
+enum Covered {
+    /// The CPU kernels.
+    #[cfg(feature = "flex")]
+    Flex,
+    /// The tensor-operation versions.
+    #[cfg(any(feature = "wgpu", feature = "ndarray"))]
+    TensorOperations,
+    /// Nothing: Burn's own operations must serve.
+    No,
+}
+
+fn backend(device: &Device) -> Covered {
     #[allow(unused_imports)]
     use burn::backend::DispatchDevice;
     match device.clone().inner().as_dispatch() {
         #[cfg(feature = "flex")]
-        DispatchDevice::Flex(_) => true,
+        DispatchDevice::Flex(_) => Covered::Flex,
         #[cfg(feature = "wgpu")]
-        DispatchDevice::Cube(_) => true,
+        DispatchDevice::Cube(_) => Covered::TensorOperations,
         #[cfg(feature = "ndarray")]
-        DispatchDevice::NdArray(_) => true,
-        _ => false,
+        DispatchDevice::NdArray(_) => Covered::TensorOperations,
+        _ => Covered::No,
     }
 }

@@ -156,7 +156,7 @@ pub fn fused(
             Axis::Is("d_head", d_head),
         ],
     );
-    if crate::flash::runs_cpu_kernel(&query.device()) {
+    if crate::extension::runs_cpu_kernel(&query.device()) {
         return crate::flash::attention(query, key, value, mask, scale, crate::flash::DEFAULT_BLOCK);
     }
     let (key, value) = repeat_kv_heads(key, value, n_heads);

@@ -18,7 +18,7 @@
 // Built with no backend feature (the library alone), the generated dispatch reads no argument.
 #![cfg_attr(
     not(any(feature = "flex", feature = "ndarray", feature = "wgpu")),
-    allow(unused_variables, unused_macros)
+    allow(unused_variables, unused_macros, unused_imports)
 )]
 
 use burn::backend::ops::FloatTensorOps;

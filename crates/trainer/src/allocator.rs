@@ -4,9 +4,9 @@
 //! Why: flex allocates a fresh buffer for every operation's output. glibc's malloc gives each
 //! buffer above its mmap threshold pages of its own and unmaps them on `free`, so a training step
 //! maps, zeroes and unmaps its activations again every time (36% of a transformer step in the
-//! kernel, docs/performance.md). mimalloc keeps them in its own heaps; with its default purge
-//! delay it still hands freed pages back to the OS after 10 ms, and each new step then faults
-//! and zeroes them again (huge pages, 2 MiB at a time). Training reuses the same sizes every
+//! kernel, docs/performance.md). mimalloc keeps them in its own heaps, but with its default purge
+//! delay it still hands freed pages back to the OS a second after they are freed, and later steps
+//! fault and zero them again (huge pages, 2 MiB at a time). Training reuses the same sizes every
 //! step, so the programs turn purging off: the resident memory stays at the step's peak.
 //!
 //! Measured on the W4 and W5 training steps, in one session (docs/performance.md, "Allocator"):
@@ -32,9 +32,14 @@ mod tests {
     use super::*;
     use libmimalloc_sys::mi_option_get;
 
-    /// The option reads back what was set: the index names an option that exists.
+    /// The index names the purge delay: before it is set, it reads the purge delay's default, 1,000
+    /// ms in the mimalloc 3 sources that libmimalloc-sys 0.1.49 builds (`src/options.c`; the
+    /// header's comment still says 10), which neither neighbour has (`use_numa_nodes` defaults to
+    /// 0); after, it reads back -1.
     #[test]
     fn the_purge_delay_option_is_set() {
+        // SAFETY: reading an option takes a plain integer.
+        assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, 1000);
         keep_freed_memory();
         // SAFETY: reading an option takes a plain integer.
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, -1);

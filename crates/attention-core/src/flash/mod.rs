@@ -33,9 +33,9 @@
 //!   [`forward_tiles`] and [`backward_tiles`], the algorithm written with
 //!   ordinary tensor operations.
 //!
-//! A program must enable this crate's feature for its backend (the
-//! workspace's programs do); a backend compiled into Burn by another route
-//! reaches no implementation and panics with Burn's message.
+//! A backend compiled into Burn without this crate's feature of that name has
+//! no implementation; [`crate::sdpa`] asks [`crate::extension::covers`] first
+//! and computes the same function there with Burn's operations instead.
 //!
 //! [`crate::sdpa::memory_efficient`] is the entry point, with the shapes
 //! checked; `docs/performance.md` has the measurements.
@@ -56,7 +56,7 @@ use burn::backend::{
     Backend, Dispatch, DispatchKindConversion, DispatchTensor, ExtensionType, backend_extension,
     tensor::{BoolTensor, FloatTensor},
 };
-use burn::tensor::{Bool, Device, Tensor};
+use burn::tensor::{Bool, Tensor};
 
 /// Score given to masked-out keys: finite, so that a query whose keys are
 /// all masked gives no NaN (its context is then set to zero, the workspace's
@@ -123,23 +123,6 @@ pub struct FlashConfig {
 /// Key block of the CPU kernel when the caller did not choose one ([`crate::sdpa::fused`] on
 /// flex): measured on the W1 and W2 benchmarks (docs/performance.md).
 pub(crate) const DEFAULT_BLOCK: usize = 256;
-
-/// Whether attention on `device` runs the CPU kernel ([`cpu`]): true on flex, with or without
-/// autodiff, when this crate's `flex` feature is on.
-pub(crate) fn runs_cpu_kernel(device: &Device) -> bool {
-    #[cfg(feature = "flex")]
-    {
-        matches!(
-            device.clone().inner().as_dispatch(),
-            burn::backend::DispatchDevice::Flex(_)
-        )
-    }
-    #[cfg(not(feature = "flex"))]
-    {
-        let _ = device;
-        false
-    }
-}
 
 /// Memory-efficient attention on any device, plain or autodiff: the context
 /// of [`crate::sdpa::explicit`] without its weights, computed `block`
