@@ -3,9 +3,11 @@
 //! the gradients of the input, the old state and every gate's weights and biases, on random
 //! inputs drawn fresh.
 //!
-//! Tolerance: the activations agree within about 1e-7 (attention-core's `src/vector.rs` tests);
-//! through three gates and their products the gradients stay within 1e-5 relative to the largest
-//! magnitude of each tensor.
+//! Tolerance: the activations agree within about 1e-7 (attention-core's `src/vector.rs` tests).
+//! The rounding of the gradients scales with the values that enter their sums (inputs, states and
+//! upstream gradients of order 1), not with each gradient's own size: the reset gate's hidden bias
+//! gradient can be 0.04 with a gap of 4e-7 (seen once in 200 runs). So the bar is 1e-5 times the
+//! larger of 1 and the tensor's largest magnitude.
 
 mod common;
 
@@ -19,8 +21,11 @@ use models::{Recurrent, RnnState};
 fn assert_relative<const D: usize>(actual: Tensor<D>, expected: Tensor<D>, what: &str) {
     let (a, e) = (to_vec(actual), to_vec(expected));
     let gap = a.iter().zip(&e).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-    let size = e.iter().map(|y| y.abs()).fold(0.0f32, f32::max);
-    assert!(gap <= 1e-5 * size, "{what}: max gap {gap} against max magnitude {size}");
+    let size = e.iter().map(|y| y.abs()).fold(1.0f32, f32::max);
+    assert!(
+        gap <= 1e-5 * size,
+        "{what}: max gap {gap} against max(1, magnitude) {size}"
+    );
 }
 
 #[test]
@@ -44,9 +49,9 @@ fn gru_step_equals_burns_gru_values_and_gradients() {
         };
         let grads = (new.clone() * upstream.clone()).sum().backward();
         let mut out = vec![
-            ("state", new.detach()),
-            ("d x", x.grad(&grads).expect("tracked")),
-            ("d hidden", hidden.grad(&grads).expect("tracked")),
+            ("state".to_string(), new.detach()),
+            ("d x".to_string(), x.grad(&grads).expect("tracked")),
+            ("d hidden".to_string(), hidden.grad(&grads).expect("tracked")),
         ];
         for (name, gate) in [
             ("update", &gru.update_gate),
@@ -54,7 +59,8 @@ fn gru_step_equals_burns_gru_values_and_gradients() {
             ("new", &gru.new_gate),
         ] {
             for (part, linear) in [("input", &gate.input_transform), ("hidden", &gate.hidden_transform)] {
-                out.push((name, linear.weight.val().grad(&grads).expect("tracked")));
+                let weight = linear.weight.val().grad(&grads).expect("tracked");
+                out.push((format!("d {name} {part} weight"), weight));
                 let bias = linear
                     .bias
                     .as_ref()
@@ -62,12 +68,12 @@ fn gru_step_equals_burns_gru_values_and_gradients() {
                     .val()
                     .grad(&grads)
                     .expect("tracked");
-                out.push((part, bias.unsqueeze()));
+                out.push((format!("d {name} {part} bias"), bias.unsqueeze()));
             }
         }
         out
     };
     for ((name, ours), (_, burns)) in run(true).into_iter().zip(run(false)) {
-        assert_relative(ours, burns, name);
+        assert_relative(ours, burns, &name);
     }
 }
