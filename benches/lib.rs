@@ -53,7 +53,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 /// If `BURN_DEVICE` names a backend that is not compiled in.
 pub fn bench_device() -> Device {
     trainer::allocator::keep_freed_memory();
-    attention_core::device::select(None).unwrap_or_else(|e| panic!("{e}"))
+    trainer::device::select(None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Waits for the device to finish: inside every timed region, so that a

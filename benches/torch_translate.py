@@ -507,7 +507,7 @@ def train_epoch(model, optimizer, steps, config, device, vocab):
 
 
 class BleuCounts:
-    """trainer::bleu::BleuCounts, on token ids."""
+    """trainer::report::bleu::BleuCounts, on token ids."""
 
     def __init__(self):
         self.correct, self.totals, self.hyp, self.ref = [0] * 4, [0] * 4, 0, 0

@@ -63,8 +63,7 @@ pub struct Outcome {
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     let train_seconds = crate::train_or_reuse(&options.run, &options.config, options.devices)?;
     let test = evaluate_classifier(&options.run, options.config.device.as_deref())?;
-    let device = attention_core::device::select(options.config.device.as_deref())
-        .map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = trainer::device::select(options.config.device.as_deref())?;
     let trained = load_classifier(&options.run, &device)?;
     let predictions = options
         .words
@@ -74,7 +73,7 @@ pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     if let Some(first) = predictions.first() {
         let heads = first.attention.first().map_or(1, Vec::len);
         let title = format!("self-attention on `{}`", first.word);
-        trainer::heatmap::save(&options.attention, &title, &first.attention_maps()?, heads)?;
+        trainer::report::heatmap::save(&options.attention, &title, &first.attention_maps()?, heads)?;
     }
     Ok(Outcome {
         train_seconds,

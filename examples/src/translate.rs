@@ -83,15 +83,14 @@ impl Outcome {
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     let train_seconds = crate::train_or_reuse(&options.run, &options.config, options.devices)?;
     let test = evaluate(&options.run, options.config.device.as_deref(), Decoding::Greedy)?;
-    let device = attention_core::device::select(options.config.device.as_deref())
-        .map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = trainer::device::select(options.config.device.as_deref())?;
     let trained = load_model(&options.run, &device)?;
     let translation = translate(&trained, SENTENCE, Decoding::Greedy, &device)?;
     // An undertrained model may end the sentence at once: no matrix to draw.
     if !options.heatmaps.is_empty() && !translation.output.is_empty() {
         let map = translation.heatmap()?;
         for path in &options.heatmaps {
-            trainer::heatmap::save(path, "attention of the RNN translator", std::slice::from_ref(&map), 1)?;
+            trainer::report::heatmap::save(path, "attention of the RNN translator", std::slice::from_ref(&map), 1)?;
         }
     }
     Ok(Outcome {

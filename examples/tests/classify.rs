@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use attention_examples::classify::{Options, report, run};
-use trainer::wordlists::WordList;
+use trainer::data::wordlists::WordList;
 
 #[test]
 fn the_flow_trains_reports_and_draws_on_the_sample() {

@@ -5,7 +5,7 @@
 //! ```
 
 fn main() {
-    let device = attention_core::device::select(std::env::args().nth(1).as_deref()).unwrap_or_else(|error| {
+    let device = trainer::device::select(std::env::args().nth(1).as_deref()).unwrap_or_else(|error| {
         eprintln!("error: {error}");
         std::process::exit(2);
     });

@@ -9,8 +9,8 @@
 //!   also have `validate() -> Result`, so a program can report a bad one
 //!   before `init` would panic on it.
 //! - **Anything read from outside the program returns [`Result`]**: weight
-//!   files ([`crate::interop`]), configs checked with `validate()` before
-//!   `init`, and device names ([`crate::device`]).
+//!   files ([`crate::interop`]) and configs checked with `validate()` before
+//!   `init`.
 
 use std::fmt;
 
@@ -39,9 +39,6 @@ pub enum AttentionError {
         /// Why the value is invalid.
         reason: String,
     },
-    /// A device name that is unknown or not compiled in.
-    #[error("{0}")]
-    Device(String),
     /// Reading or parsing a weight file failed.
     #[error("{path}: {reason}")]
     File {

@@ -4,7 +4,7 @@
 //! (non-negative, summing to one, computed at run time) and returns the
 //! weighted average of the values, the **context**. Library code here takes a
 //! [`Device`](burn::prelude::Device) and tensors and never names a backend;
-//! programs pick one ([`device`]).
+//! programs pick one (the `attn` program's `trainer::device`, by name).
 //!
 //! # Vocabulary
 //!
@@ -100,7 +100,6 @@
 
 pub mod block;
 pub mod cache;
-pub mod device;
 pub mod error;
 mod extension;
 mod flash;

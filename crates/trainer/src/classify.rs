@@ -27,12 +27,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
 use crate::config::TrainConfig;
+use crate::data::wordlists::{LabelledWord, WordSplits, read_word_lists};
 use crate::data::{BOS, Encoder, PAD, Vocabulary};
-use crate::heatmap::Heatmap;
+use crate::report::heatmap::Heatmap;
 use crate::run_dir::{split_path, write_atomic, write_json};
 use crate::steps::FiniteLoss;
 use crate::train::{Start, adam, check_start, finish_run, launch, learning_rate_scheduler, open_run, read_json};
-use crate::wordlists::{LabelledWord, WordSplits, read_word_lists};
 
 /// The metrics a classify run records, as Burn names them.
 const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
@@ -233,8 +233,7 @@ pub(crate) fn train_classifier(
     start: Start,
     devices: usize,
 ) -> Result<crate::train::RunSummary, TrainError> {
-    let device =
-        attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = crate::device::select(config.device.as_deref())?;
     let resume_from = check_start(config, run, start)?;
     let (vocab, train_words, valid_words, splits) = match start {
         Start::Fresh => {
@@ -554,7 +553,7 @@ impl fmt::Display for ClassifyReport {
 ///
 /// As [`load_classifier`], an unknown device, or a damaged test split.
 pub fn evaluate_classifier(run: &Path, device_name: Option<&str>) -> Result<ClassifyReport, TrainError> {
-    let device = attention_core::device::select(device_name).map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = crate::device::select(device_name)?;
     let trained = load_classifier(run, &device)?;
     let test = read_split(run, "test", &trained.vocab.languages)?;
     let mut pairs = Vec::with_capacity(test.len());

@@ -8,7 +8,7 @@ use models::{CellKind, DecoderAttention, Direction, InputFeeding, LuongScore, Po
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::wordlists::WordList;
+use crate::data::wordlists::WordList;
 
 /// A task `attn train` knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -209,7 +209,7 @@ pub struct TrainConfig {
     /// instead of the built-in corpus; split 80/10/10 by English sentence.
     pub data: Option<PathBuf>,
     /// Translate: keep only pairs whose English starts with one of these
-    /// (the PyTorch tutorial's filter; see `trainer::tatoeba::Filter`).
+    /// (the PyTorch tutorial's filter; see `trainer::data::tatoeba::Filter`).
     pub english_prefixes: Vec<String>,
     /// Translate: words seen fewer times in the training split become
     /// `<unk>`.

@@ -34,20 +34,15 @@
 #![warn(missing_docs)]
 
 pub mod allocator;
-pub mod bleu;
 pub mod classify;
 pub mod config;
 pub mod data;
-pub mod french;
-pub mod heatmap;
-pub mod renderer;
+pub mod device;
+pub mod report;
 pub mod run_dir;
 pub mod steps;
-pub mod tatoeba;
 pub mod train;
 pub mod translate;
-pub mod translation;
-pub mod wordlists;
 
 /// What can go wrong, each with a message that says what and where.
 #[derive(Debug, thiserror::Error)]

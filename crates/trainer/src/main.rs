@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use models::{CellKind, Direction};
 use trainer::TrainError;
 use trainer::config::{AttentionName, NormName, PoolingName, PositionsName, ScheduleName, TaskName, TrainConfig};
+use trainer::data::wordlists::WordList;
 use trainer::train::{Decoding, Start, evaluate, load_model, read_run_config, train};
-use trainer::wordlists::WordList;
 
 /// Flex allocates a buffer for every operation's output; mimalloc reuses them where glibc's malloc
 /// maps and unmaps pages for each (docs/performance.md, "Allocator").
@@ -401,8 +401,7 @@ fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
 }
 
 fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
-    let device =
-        attention_core::device::select(args.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = trainer::device::select(args.device.as_deref())?;
     let trained = trainer::classify::load_classifier(&args.run, &device)?;
     let mut maps = Vec::new();
     let mut heads = 1;
@@ -427,7 +426,7 @@ fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
     }
     if let Some(path) = &args.attention {
         let title = format!("self-attention of {}", args.run.display());
-        trainer::heatmap::save(path, &title, &maps, heads)?;
+        trainer::report::heatmap::save(path, &title, &maps, heads)?;
         println!("attention maps written to {}", path.display());
     }
     Ok(())
@@ -458,8 +457,7 @@ fn run_eval(run: PathBuf, beam: Option<usize>, device: Option<String>) -> Result
 
 fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let decoding = decoding(args.beam)?;
-    let device =
-        attention_core::device::select(args.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = trainer::device::select(args.device.as_deref())?;
     let trained = load_model(&args.run, &device)?;
     let mut maps = Vec::new();
     for sentence in &args.sentences {
@@ -483,7 +481,7 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
         && !maps.is_empty()
     {
         let title = format!("attention of {}", args.run.display());
-        trainer::heatmap::save(path, &title, &maps, maps.len().min(3))?;
+        trainer::report::heatmap::save(path, &title, &maps, maps.len().min(3))?;
         println!("heatmap written to {}", path.display());
     }
     Ok(())

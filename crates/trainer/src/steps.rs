@@ -19,8 +19,8 @@ use burn::train::{InferenceStep, SequenceOutput, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 use models::{RnnSeq2Seq, TeacherForcing, Translate};
 
-use crate::bleu::BleuCounts;
 use crate::data::{BOS, EOS, PAD, Pair};
+use crate::report::bleu::BleuCounts;
 
 /// A padded batch of pairs.
 #[derive(Clone, Debug)]

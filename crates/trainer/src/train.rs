@@ -26,13 +26,14 @@ use models::{RnnSeq2Seq, RnnSeq2SeqConfig, Translate};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::bleu::BleuCounts;
 use crate::config::{TaskName, TrainConfig, config_path};
-use crate::data::{PAD, Pair, Vocabularies, reverse_splits, reverse_vocabulary};
+use crate::data::corpus as translation;
+use crate::data::reverse::{reverse_splits, reverse_vocabulary};
+use crate::data::tatoeba::Filter;
+use crate::data::{PAD, Pair, Vocabularies};
+use crate::report::bleu::BleuCounts;
 use crate::run_dir::{is_fresh, last_complete_checkpoint, write_atomic, write_json};
 use crate::steps::{CorpusBleu, FiniteLoss, Seq2SeqBatcher, Seq2SeqLearner, TeacherForcingSchedule};
-use crate::tatoeba::Filter;
-use crate::translation;
 
 /// The metrics every epoch records, as Burn names them.
 const METRICS: [&str; 4] = ["Loss", "Accuracy", "BLEU", "Learning Rate"];
@@ -289,7 +290,7 @@ pub(crate) fn launch<M: LearnerModel>(
     }
     // Burn's TUI on a terminal; plain lines for logs and pipes.
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        training = training.renderer(Box::new(crate::renderer::PlainRenderer::default()));
+        training = training.renderer(Box::new(crate::report::renderer::PlainRenderer::default()));
     }
     if devices > 1 {
         training = training.with_training_strategy(
@@ -358,8 +359,7 @@ pub fn train(config: &TrainConfig, run: &Path, start: Start, devices: usize) -> 
     if config.task == TaskName::Classify {
         return crate::classify::train_classifier(config, run, start, devices);
     }
-    let device =
-        attention_core::device::select(config.device.as_deref()).map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = crate::device::select(config.device.as_deref())?;
     let resume_from = check_start(config, run, start)?;
     let TaskData {
         vocab,
@@ -504,7 +504,7 @@ impl TrainedRun {
 /// As [`load_model`], or an unknown device, or a run whose saved test split
 /// is missing or damaged.
 pub fn evaluate(run: &Path, device_name: Option<&str>, decoding: Decoding) -> Result<EvalReport, TrainError> {
-    let device = attention_core::device::select(device_name).map_err(|e| TrainError::Input(e.to_string()))?;
+    let device = crate::device::select(device_name)?;
     let trained = load_model(run, &device)?;
     let config = &trained.config;
     // The test pairs as ids, and the reference words BLEU compares with.

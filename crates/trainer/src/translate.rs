@@ -8,9 +8,9 @@ use models::DecoderAttention;
 
 use crate::TrainError;
 use crate::data::Pair;
-use crate::heatmap::Heatmap;
+use crate::data::tokenize::tokenize;
+use crate::report::heatmap::Heatmap;
 use crate::steps::Seq2SeqBatcher;
-use crate::tatoeba::tokenize;
 use crate::train::{Decoding, TrainedRun};
 
 /// One sentence and its translation.

@@ -74,7 +74,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use trainer::wordlists::{WordList, read_word_lists};
+//! use trainer::data::wordlists::{WordList, read_word_lists};
 //! let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
 //! let lists = ["en", "fr", "de", "es", "it"]
 //!     .iter()
@@ -107,7 +107,7 @@ const EXPECTED: &str = "expected LANG=FILE, such as fr=/usr/share/dict/french";
 /// # Example
 ///
 /// ```
-/// use trainer::wordlists::WordList;
+/// use trainer::data::wordlists::WordList;
 /// let list: WordList = "fr=/usr/share/dict/french".parse()?;
 /// assert_eq!(list.language, "fr");
 /// assert_eq!(list.path, std::path::Path::new("/usr/share/dict/french"));
@@ -202,7 +202,7 @@ impl WordSplits {
     ///
     /// ```
     /// use std::path::Path;
-    /// use trainer::wordlists::{WordList, read_word_lists};
+    /// use trainer::data::wordlists::{WordList, read_word_lists};
     /// let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
     /// let lists = ["en", "de"]
     ///     .iter()
@@ -286,7 +286,7 @@ impl WordSplits {
 ///
 /// ```
 /// use std::path::Path;
-/// use trainer::wordlists::{WordList, read_word_lists};
+/// use trainer::data::wordlists::{WordList, read_word_lists};
 /// let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
 /// let lists = ["en", "fr", "de"]
 ///     .iter()

@@ -1,5 +1,5 @@
 //! The translation task's data: the built-in English-French corpus
-//! ([`crate::french`]) or a Tatoeba file ([`crate::tatoeba`]), split into
+//! ([`crate::data::french`]) or a Tatoeba file ([`crate::data::tatoeba`]), split into
 //! training, validation and test sets with no English sentence in two of
 //! them, and the word vocabularies of its training split.
 //!
@@ -15,10 +15,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::TrainError;
+use crate::data::tatoeba::{Filter, SentencePair, read_pairs};
+use crate::data::tokenize::tokenize;
 use crate::data::{Pair, UNK, Vocabularies, Vocabulary};
 pub use crate::run_dir::split_path;
 use crate::run_dir::write_atomic;
-use crate::tatoeba::{Filter, SentencePair, read_pairs, tokenize};
 
 /// The three splits of a corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,12 +46,12 @@ impl Splits {
 /// # Example
 ///
 /// ```
-/// let splits = trainer::translation::builtin(42, 100, 16);
+/// let splits = trainer::data::corpus::builtin(42, 100, 16);
 /// assert_eq!((splits.train.len(), splits.valid.len(), splits.test.len()), (100, 10, 10));
 /// ```
 pub fn builtin(seed: u64, train_size: usize, max_len: usize) -> Splits {
     let held_out = (train_size / 10).max(1);
-    let generated = crate::french::generate(seed, train_size + 2 * held_out);
+    let generated = crate::data::french::generate(seed, train_size + 2 * held_out);
     let filter = Filter {
         max_len: Some(max_len),
         english_prefixes: Vec::new(),

@@ -123,7 +123,7 @@ impl BleuCounts {
 /// # Example
 ///
 /// ```
-/// use trainer::bleu::corpus_bleu;
+/// use trainer::report::bleu::corpus_bleu;
 /// let hypothesis = vec![vec!["il", "l'", "aime", "beaucoup", "."]];
 /// let bleu = corpus_bleu(&hypothesis, &hypothesis);
 /// assert!((bleu.score - 100.0).abs() < 1e-9);

@@ -1,52 +1,12 @@
 //! English-French sentence pairs in the tab-separated format of Tatoeba
 //! exports, the file the PyTorch translation tutorial uses:
-//! `english<TAB>french[<TAB>attribution]`, one pair a line.
-//!
-//! Text is normalised for a word-level model: lower-cased with Unicode's
-//! rules, accents kept (`étudiant`), the curly apostrophe made straight,
-//! punctuation split into tokens of its own, and elided words split after
-//! their apostrophe, so that `Je t'aime.` becomes `je t' aime .`, the
-//! article's tokens.
+//! `english<TAB>french[<TAB>attribution]`, one pair a line, tokenized by
+//! [`crate::data::tokenize`].
 
 use std::path::Path;
 
 use crate::TrainError;
-
-/// Punctuation that becomes a token of its own.
-const PUNCTUATION: &[char] = &['.', ',', '!', '?', ';', ':', '"', '«', '»', '(', ')', '…', '¡', '¿'];
-
-/// Splits normalised text into word tokens; see the [module docs](self).
-///
-/// # Example
-///
-/// ```
-/// use trainer::tatoeba::tokenize;
-/// assert_eq!(tokenize("Je t’aime, Élise !"), ["je", "t'", "aime", ",", "élise", "!"]);
-/// ```
-pub fn tokenize(text: &str) -> Vec<String> {
-    let text = text.replace(['\u{2019}', '\u{2018}'], "'").to_lowercase();
-    let mut tokens = Vec::new();
-    for word in text.split_whitespace() {
-        let mut current = String::new();
-        for c in word.chars() {
-            if PUNCTUATION.contains(&c) {
-                if !current.is_empty() {
-                    tokens.push(std::mem::take(&mut current));
-                }
-                tokens.push(c.to_string());
-            } else if c == '\'' {
-                current.push(c);
-                tokens.push(std::mem::take(&mut current));
-            } else {
-                current.push(c);
-            }
-        }
-        if !current.is_empty() {
-            tokens.push(current);
-        }
-    }
-    tokens
-}
+use crate::data::tokenize::tokenize;
 
 /// One sentence pair, tokenized.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -143,17 +103,6 @@ mod tests {
 
     fn sample() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tatoeba-sample.tsv")
-    }
-
-    #[test]
-    fn the_articles_sentence_tokenizes_as_the_article_writes_it() {
-        assert_eq!(tokenize("I love you."), ["i", "love", "you", "."]);
-        assert_eq!(tokenize("Je t'aime."), ["je", "t'", "aime", "."]);
-        assert_eq!(
-            tokenize("Est-ce que tu m'aimes ?"),
-            ["est-ce", "que", "tu", "m'", "aimes", "?"]
-        );
-        assert_eq!(tokenize("Elles sont FRANÇAISES."), ["elles", "sont", "françaises", "."]);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! # Example
 //!
 //! ```
-//! use trainer::heatmap::{Heatmap, save};
+//! use trainer::report::heatmap::{Heatmap, save};
 //! let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
 //! let map = Heatmap::new(
 //!     "I love you -> je t' aime",
@@ -92,7 +92,7 @@ const SVG_FONT: &str = "DejaVu Sans Mono, Menlo, Consolas, monospace";
 /// attended to source word `c`. Build it with [`Heatmap::new`], which checks the shape.
 ///
 /// ```
-/// use trainer::heatmap::Heatmap;
+/// use trainer::report::heatmap::Heatmap;
 /// let map = Heatmap::new("a", vec!["x".into()], vec!["y".into(), "z".into()], vec![vec![0.25, 0.75]])?;
 /// assert!(map.to_svg().contains(">0.75<"));
 /// # Ok::<(), trainer::TrainError>(())
@@ -118,7 +118,7 @@ impl Heatmap {
     /// from 0.
     ///
     /// ```
-    /// use trainer::heatmap::Heatmap;
+    /// use trainer::report::heatmap::Heatmap;
     /// let err = Heatmap::new("x", vec!["a".into()], vec!["b".into()], vec![vec![f32::NAN]]).unwrap_err();
     /// assert_eq!(err.to_string(), r#"heatmap "x": value NaN at row 0, column 0 is not finite"#);
     /// ```
@@ -141,7 +141,7 @@ impl Heatmap {
     /// The heatmap as an SVG document, titled with its own title.
     ///
     /// ```
-    /// use trainer::heatmap::Heatmap;
+    /// use trainer::report::heatmap::Heatmap;
     /// let map = Heatmap::new("a & b", vec!["x".into()], vec!["y".into()], vec![vec![1.0]])?;
     /// let svg = map.to_svg();
     /// assert!(svg.starts_with("<?xml") && svg.contains("a &amp; b") && svg.contains(">1.00<"));
@@ -160,7 +160,7 @@ impl Heatmap {
     /// non-finite value after [`Heatmap::new`], or if the matrix is too large to draw.
     ///
     /// ```
-    /// use trainer::heatmap::Heatmap;
+    /// use trainer::report::heatmap::Heatmap;
     /// let map = Heatmap::new("a", vec!["x".into()], vec!["y".into()], vec![vec![0.5]])?;
     /// assert!(map.to_png()?.starts_with(b"\x89PNG"));
     /// # Ok::<(), trainer::TrainError>(())
@@ -220,7 +220,7 @@ impl Heatmap {
 /// fields were changed after [`Heatmap::new`]) is drawn grey, without text.
 ///
 /// ```
-/// use trainer::heatmap::{Heatmap, grid_to_svg};
+/// use trainer::report::heatmap::{Heatmap, grid_to_svg};
 /// let chars = |s: &str| s.chars().map(String::from).collect::<Vec<_>>();
 /// let head = |h: usize| Heatmap::new(format!("head {h}"), chars("chat"), chars("chat"), vec![vec![0.25; 4]; 4]);
 /// let maps = (0..4).map(head).collect::<Result<Vec<_>, _>>()?;
@@ -385,7 +385,7 @@ pub fn grid_to_svg(title: &str, maps: &[Heatmap], per_row: usize) -> String {
 /// a side or 100 million in all; write SVG for such matrices).
 ///
 /// ```
-/// use trainer::heatmap::{Heatmap, grid_to_png};
+/// use trainer::report::heatmap::{Heatmap, grid_to_png};
 /// let one = Heatmap::new("head 0", vec!["a".into()], vec!["b".into()], vec![vec![1.0]])?;
 /// let png = grid_to_png("layer 0", &[one.clone(), one], 2)?;
 /// assert!(png.starts_with(b"\x89PNG"));
@@ -480,7 +480,7 @@ pub fn grid_to_png(title: &str, maps: &[Heatmap], per_row: usize) -> Result<Vec<
 /// On any error, a file already at `path` is left as it was, and no temporary file is left.
 ///
 /// ```
-/// use trainer::heatmap::{Heatmap, save};
+/// use trainer::report::heatmap::{Heatmap, save};
 /// let map = Heatmap::new("t", vec!["é".into()], vec!["e".into()], vec![vec![0.5]])?;
 /// let dir = tempfile::tempdir().unwrap();
 /// save(&dir.path().join("map.SVG"), "t", &[map.clone()], 1)?;

@@ -1,0 +1,22 @@
+//! Data: where sentences and words come from, how they become tokens and
+//! ids, and how they are split.
+//!
+//! - [`vocab`]: special tokens, vocabularies and their encoders.
+//! - [`tokenize`]: the one word tokenizer every reader and test calls.
+//! - [`french`]: the built-in English-French corpus, generated from a French
+//!   grammar.
+//! - [`tatoeba`]: Tatoeba-format files of sentence pairs.
+//! - [`corpus`]: a translation corpus split into training, validation and
+//!   test sets, and its vocabularies.
+//! - [`wordlists`]: word lists by language, for the classify task.
+//! - [`reverse`]: the synthetic reversal task.
+
+pub mod corpus;
+pub mod french;
+pub mod reverse;
+pub mod tatoeba;
+pub mod tokenize;
+pub mod vocab;
+pub mod wordlists;
+
+pub use vocab::{BOS, EOS, Encoder, PAD, Pair, UNK, Vocabularies, Vocabulary};
