@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use trainer::TrainError;
-use trainer::classify::{ClassifyReport, WordPrediction, classify, evaluate_classifier, load_classifier};
-use trainer::config::{TaskName, TrainConfig};
+use trainer::config::{CommonConfig, TrainConfig};
+use trainer::tasks::Task;
+use trainer::tasks::classify::{Classifier, ClassifyConfig, ClassifyReport, WordPrediction, classify};
 
 /// Words the example classifies, one per language of the default lists.
 pub const WORDS: [&str; 5] = ["schmetterling", "weather", "fromage", "mariposa", "farfalla"];
@@ -18,9 +19,11 @@ pub struct Options {
     /// The run directory; a finished run there is reused, an unfinished one
     /// resumed.
     pub run: PathBuf,
-    /// The training configuration (the classify task's defaults, unless
-    /// changed).
-    pub config: TrainConfig,
+    /// The common fields of the config (the classify task's defaults,
+    /// unless changed).
+    pub common: CommonConfig,
+    /// The classify task's section (its defaults, unless changed).
+    pub classify: ClassifyConfig,
     /// Data-parallel copies of the device.
     pub devices: usize,
     /// The words to classify.
@@ -30,12 +33,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// The whole config.
+    pub fn config(&self) -> TrainConfig {
+        TrainConfig {
+            common: self.common.clone(),
+            task: self.classify.clone().into(),
+        }
+    }
+
     /// The defaults: five Debian word lists, two devices, the maps of
     /// "schmetterling" in `attention.png` in the run directory.
     pub fn main_job(run: &Path) -> Self {
         Self {
             run: run.to_path_buf(),
-            config: TrainConfig::for_task(TaskName::Classify),
+            common: trainer::tasks::classify::Classify::common_defaults(),
+            classify: ClassifyConfig::default(),
             devices: 2,
             words: WORDS.iter().map(|w| w.to_string()).collect(),
             attention: run.join("attention.png"),
@@ -61,10 +73,10 @@ pub struct Outcome {
 ///
 /// Whatever training, evaluation or writing reports.
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
-    let train_seconds = crate::train_or_reuse(&options.run, &options.config, options.devices)?;
-    let test = evaluate_classifier(&options.run, options.config.device.as_deref())?;
-    let device = trainer::device::select(options.config.device.as_deref())?;
-    let trained = load_classifier(&options.run, &device)?;
+    let device = trainer::device::select(options.common.device.as_deref())?;
+    let train_seconds = crate::train_or_reuse(&options.run, &options.config(), options.devices, &device)?;
+    let trained = Classifier::load(&options.run, &device)?;
+    let test = trained.evaluate(&device)?;
     let predictions = options
         .words
         .iter()

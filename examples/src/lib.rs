@@ -17,9 +17,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use burn::prelude::Device;
 use trainer::TrainError;
 use trainer::config::TrainConfig;
-use trainer::train::{Start, read_run_config, train};
+use trainer::run_dir::{RunDir, Start};
+use trainer::training::train;
 
 /// Trains `config` in `run` unless a finished run is there: an absent or
 /// empty directory starts fresh, an unfinished run is resumed (with its own
@@ -29,9 +31,11 @@ use trainer::train::{Start, read_run_config, train};
 /// # Errors
 ///
 /// Whatever training reports; a run of another task in `run`.
-pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize) -> Result<f64, TrainError> {
-    if run.join("model.bpk").exists() {
-        read_run_config(run, Some(config.task))?;
+pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize, device: &Device) -> Result<f64, TrainError> {
+    let dir = RunDir::new(run);
+    let task = Some(config.task.name());
+    if dir.is_finished() {
+        dir.read_config(task)?;
         tracing::info!(
             "{}: already trained, reusing it (delete the directory to train again)",
             run.display()
@@ -39,10 +43,10 @@ pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize) -> Resul
         return Ok(0.0);
     }
     let started = Instant::now();
-    if trainer::run_dir::is_fresh(run) {
-        train(config, run, Start::Fresh, devices)?;
+    if dir.is_fresh() {
+        train(config, run, Start::Fresh, devices, device)?;
     } else {
-        train(&read_run_config(run, Some(config.task))?, run, Start::Resume, devices)?;
+        train(&dir.read_config(task)?, run, Start::Resume, devices, device)?;
     }
     Ok(started.elapsed().as_secs_f64())
 }

@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use trainer::TrainError;
-use trainer::config::{TaskName, TrainConfig};
-use trainer::train::{Decoding, EvalReport, evaluate, load_model};
-use trainer::translate::{SentenceTranslation, format_matrix, translate};
+use trainer::config::{CommonConfig, TrainConfig};
+use trainer::tasks::seq2seq::EvalReport;
+use trainer::tasks::translate::{SentenceTranslation, TranslateConfig, Translator, format_matrix};
+use trainer::tasks::{Decoding, Task};
 
 /// The article's sentence.
 pub const SENTENCE: &str = "I love you";
@@ -23,9 +24,11 @@ pub struct Options {
     /// The run directory; a finished run there is reused, an unfinished one
     /// resumed.
     pub run: PathBuf,
-    /// The training configuration (the translate task's defaults, unless
-    /// changed).
-    pub config: TrainConfig,
+    /// The common fields of the config (the translate task's defaults,
+    /// unless changed).
+    pub common: CommonConfig,
+    /// The translate task's section (its defaults, unless changed).
+    pub translate: TranslateConfig,
     /// Data-parallel copies of the device (2: one per core of a 2-core CPU).
     pub devices: usize,
     /// The heatmaps written, one per extension (`.png`, `.svg`).
@@ -33,12 +36,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// The whole config.
+    pub fn config(&self) -> TrainConfig {
+        TrainConfig {
+            common: self.common.clone(),
+            task: self.translate.clone().into(),
+        }
+    }
+
     /// The README's main job: the translate task's defaults in `run`, two
     /// devices, heatmaps `i-love-you.png` and `.svg` in the run directory.
     pub fn main_job(run: &Path) -> Self {
         Self {
             run: run.to_path_buf(),
-            config: TrainConfig::for_task(TaskName::Translate),
+            common: trainer::tasks::translate::Translate::common_defaults(),
+            translate: TranslateConfig::default(),
             devices: 2,
             heatmaps: ["png", "svg"].map(|ext| run.join(format!("i-love-you.{ext}"))).to_vec(),
         }
@@ -81,11 +93,11 @@ impl Outcome {
 ///
 /// Whatever training, evaluation or writing reports.
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
-    let train_seconds = crate::train_or_reuse(&options.run, &options.config, options.devices)?;
-    let test = evaluate(&options.run, options.config.device.as_deref(), Decoding::Greedy)?;
-    let device = trainer::device::select(options.config.device.as_deref())?;
-    let trained = load_model(&options.run, &device)?;
-    let translation = translate(&trained, SENTENCE, Decoding::Greedy, &device)?;
+    let device = trainer::device::select(options.common.device.as_deref())?;
+    let train_seconds = crate::train_or_reuse(&options.run, &options.config(), options.devices, &device)?;
+    let translator = Translator::load(&options.run, &device)?;
+    let test = translator.evaluate(Decoding::Greedy, &device)?;
+    let translation = translator.translate(SENTENCE, Decoding::Greedy, &device)?;
     // An undertrained model may end the sentence at once: no matrix to draw.
     if !options.heatmaps.is_empty() && !translation.output.is_empty() {
         let map = translation.heatmap()?;
@@ -111,7 +123,7 @@ pub fn report(options: &Options, outcome: &Outcome) -> String {
         text.push_str(&format!("trained in {:.0} s\n", outcome.train_seconds));
     }
     text.push_str(&format!("\n{} -> {}\n\n", t.source.join(" "), t.output.join(" ")));
-    text.push_str(&format_matrix(t));
+    text.push_str(&format_matrix(&t.source, &t.output, &t.attention));
     text.push('\n');
     for (word, looks_at, expected) in outcome.alignment() {
         let verdict = if looks_at == expected {

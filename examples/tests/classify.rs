@@ -12,14 +12,14 @@ fn the_flow_trains_reports_and_draws_on_the_sample() {
     let dir = tempfile::tempdir().unwrap();
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/trainer/data/words-sample");
     let mut options = Options::main_job(&dir.path().join("run"));
-    options.config.words = ["en", "fr", "de", "es", "it"]
+    options.classify.words = ["en", "fr", "de", "es", "it"]
         .iter()
         .map(|l| WordList {
             language: l.to_string(),
             path: sample.join(format!("{l}.txt")),
         })
         .collect();
-    options.config.epochs = 3;
+    options.common.epochs = 3;
     options.devices = 1;
     let outcome = run(&options).unwrap();
     // 73 test words: a tenth of each list (see the wordlists tests).

@@ -8,10 +8,10 @@ use attention_examples::translate::{Options, report, run};
 fn the_flow_trains_reports_draws_and_reuses_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = Options::main_job(&dir.path().join("run"));
-    options.config.train_size = 1000;
-    options.config.epochs = 4;
-    options.config.d_embed = 32;
-    options.config.d_hidden = 64;
+    options.translate.train_size = 1000;
+    options.common.epochs = 4;
+    options.translate.seq2seq.rnn.d_embed = 32;
+    options.translate.seq2seq.rnn.d_hidden = 64;
     options.devices = 1;
     let outcome = run(&options).unwrap();
     assert!(outcome.train_seconds > 0.0);

@@ -2,30 +2,45 @@
 //! trainer (`burn::train`), and the `attn` command line. See
 //! `docs/training.md`.
 //!
+//! # The house
+//!
+//! - [`tasks`]: one file per task behind the [`tasks::Task`] seam, with its
+//!   config section, data, model, learner step, evaluation and report.
+//! - [`training`]: a run's lifecycle, the same for every task.
+//! - [`run_dir`]: the run directory and every file name in it.
+//! - [`config`]: the common fields and the task's section, from files and
+//!   flags.
+//! - [`data`]: where sentences and words come from, the tokenizer,
+//!   vocabularies and splits.
+//! - [`report`]: heatmaps, BLEU, progress lines.
+//! - [`device`]: the backend, chosen by name once, in the program.
+//!
+//! `docs/architecture.md` says what goes where.
+//!
 //! # Example
 //!
 //! Train the translator for a moment on the built-in English-French corpus,
 //! score it, and translate the article's sentence (`docs/translate.md`):
 //!
 //! ```
-//! use trainer::config::{TaskName, TrainConfig};
-//! use trainer::train::{Decoding, Start, evaluate, load_model, train};
+//! use trainer::config::TrainConfig;
+//! use trainer::run_dir::Start;
+//! use trainer::tasks::Decoding;
+//! use trainer::tasks::translate::{TranslateConfig, Translator};
 //! let dir = tempfile::tempdir().unwrap();
 //! let run = dir.path().join("translate");
-//! let config = TrainConfig {
-//!     epochs: 1,
-//!     train_size: 300,
-//!     d_embed: 16,
-//!     d_hidden: 32,
-//!     ..TrainConfig::for_task(TaskName::Translate)
-//! };
-//! let summary = train(&config, &run, Start::Fresh, 1)?;
+//! let mut section = TranslateConfig { train_size: 300, ..TranslateConfig::default() };
+//! section.seq2seq.rnn.d_embed = 16;
+//! section.seq2seq.rnn.d_hidden = 32;
+//! let mut config = TrainConfig::of(section);
+//! config.common.epochs = 1;
+//! let device = trainer::device::select(None)?;
+//! let summary = trainer::training::train(&config, &run, Start::Fresh, 1, &device)?;
 //! assert_eq!(summary.epochs, 1);
-//! let report = evaluate(&run, None, Decoding::Greedy)?;
+//! let translator = Translator::load(&run, &device)?;
+//! let report = translator.evaluate(Decoding::Greedy, &device)?;
 //! assert_eq!(report.sentences, 30); // a tenth of the training size
-//! let device = burn::prelude::Device::default();
-//! let trained = load_model(&run, &device)?;
-//! let translation = trainer::translate::translate(&trained, "I love you", Decoding::Greedy, &device)?;
+//! let translation = translator.translate("I love you", Decoding::Greedy, &device)?;
 //! assert_eq!(translation.source, ["i", "love", "you"]);
 //! assert_eq!(translation.attention.len(), translation.output.len());
 //! # Ok::<(), trainer::TrainError>(())
@@ -34,15 +49,14 @@
 #![warn(missing_docs)]
 
 pub mod allocator;
-pub mod classify;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod metrics;
 pub mod report;
 pub mod run_dir;
-pub mod steps;
-pub mod train;
-pub mod translate;
+pub mod tasks;
+pub mod training;
 
 /// What can go wrong, each with a message that says what and where.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,11 @@
 //! The run directory: everything one training run leaves behind, none of it
-//! ever half-written.
+//! ever half-written. [`RunDir`] owns every file name.
 //!
 //! ```text
 //! RUN_DIR/
-//!   config.json        the resolved configuration
-//!   vocab.json         the source and target vocabularies
-//!   splits/            translate: train.tsv, valid.tsv, test.tsv, tokenized
+//!   config.json        the resolved configuration, and the release that wrote it
+//!   vocab.json         the vocabularies (words, characters, languages)
+//!   splits/            train.tsv, valid.tsv, test.tsv (translate, classify)
 //!   checkpoint/        Burn's per-epoch checkpoints: model-E.bpk, optim-E.bpk, scheduler-E.bpk
 //!   train/, valid/     Burn's per-epoch metric logs
 //!   metrics.csv        epoch,split,metric,value
@@ -13,24 +13,320 @@
 //!   summary.json       the final metrics and where the run stopped
 //! ```
 //!
-//! Files this project writes go to a temporary file in the same directory,
-//! then are renamed over the target (atomic on POSIX file systems); Burn
-//! writes its `.bpk` files the same way.
+//! A fresh run is created atomically: its config, vocabularies and splits are
+//! written to a hidden sibling directory that is renamed into place, so a
+//! run directory either has all of them or does not exist. Files written
+//! later go to a temporary file in the same directory, then are renamed over
+//! the target (atomic on POSIX file systems); Burn writes its `.bpk` files
+//! the same way.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::lr_scheduler::LrSchedulerRecord;
+use burn::module::Module;
 use burn::optim::OptimizerRecord;
 use burn::store::ModuleRecord;
 use burn::train::checkpoint::{Checkpointer, FileCheckpointer};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::TrainError;
+use crate::config::{RELEASE, TrainConfig};
 
-/// Where a run keeps one of its data splits (`train`, `valid`, `test`).
-pub fn split_path(run: &Path, split: &str) -> PathBuf {
-    run.join("splits").join(format!("{split}.tsv"))
+/// How a run starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// A new run in an empty or absent directory.
+    Fresh,
+    /// Continue the run in the directory from its last complete checkpoint.
+    Resume,
+}
+
+/// What `summary.json` says about a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The task.
+    pub task: String,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Validation loss of the last epoch.
+    pub valid_loss: Option<f64>,
+    /// Validation accuracy (%) of the last epoch: of the tokens for the
+    /// sequence tasks, of the words for classify.
+    pub valid_accuracy: Option<f64>,
+    /// Validation corpus BLEU of greedy decoding, last epoch (sequence
+    /// tasks).
+    pub valid_bleu: Option<f64>,
+}
+
+/// A run directory and the names of its files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunDir {
+    path: PathBuf,
+}
+
+impl RunDir {
+    /// The run directory at `path` (nothing is read or written).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `config.json`.
+    pub fn config_path(&self) -> PathBuf {
+        self.path.join("config.json")
+    }
+
+    /// `vocab.json`.
+    pub fn vocab_path(&self) -> PathBuf {
+        self.path.join("vocab.json")
+    }
+
+    /// `splits/{split}.tsv`, for `train`, `valid` and `test`.
+    pub fn split_path(&self, split: &str) -> PathBuf {
+        self.path.join("splits").join(format!("{split}.tsv"))
+    }
+
+    /// `checkpoint/`.
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.path.join("checkpoint")
+    }
+
+    /// `model.bpk`, the final model.
+    pub fn model_path(&self) -> PathBuf {
+        self.path.join("model.bpk")
+    }
+
+    /// `metrics.csv`.
+    pub fn metrics_path(&self) -> PathBuf {
+        self.path.join("metrics.csv")
+    }
+
+    /// `summary.json`.
+    pub fn summary_path(&self) -> PathBuf {
+        self.path.join("summary.json")
+    }
+
+    /// Whether the directory is absent or empty.
+    pub fn is_fresh(&self) -> bool {
+        is_fresh(&self.path)
+    }
+
+    /// Whether the run has finished (its final model is there).
+    pub fn is_finished(&self) -> bool {
+        self.model_path().exists()
+    }
+
+    /// Checks that a run can start here, writing nothing: a fresh run needs
+    /// an absent or empty directory, a resumed one an epoch left to train
+    /// among `epochs`. Returns the epoch a resumed run continues from.
+    ///
+    /// # Errors
+    ///
+    /// A fresh run in a directory that is not empty, or a resumed run that
+    /// has trained all its epochs.
+    pub fn check_start(&self, start: Start, epochs: usize) -> Result<Option<usize>, TrainError> {
+        match start {
+            Start::Fresh if !self.is_fresh() => Err(TrainError::Input(format!(
+                "{}: the run directory exists and is not empty; continue it with --resume {0}, or choose another --run-dir",
+                self.path.display()
+            ))),
+            Start::Fresh => Ok(None),
+            Start::Resume => {
+                let epoch = self.last_complete_checkpoint();
+                if let Some(done) = epoch
+                    && done >= epochs
+                {
+                    return Err(TrainError::Input(format!(
+                        "{}: the run has trained {done} epochs of {epochs}; pass --epochs with more to train further",
+                        self.path.display(),
+                    )));
+                }
+                Ok(epoch)
+            }
+        }
+    }
+
+    /// Creates a fresh run's directory atomically: `config` and whatever
+    /// `write` adds (vocabularies, splits) go to a hidden sibling directory,
+    /// renamed into place once complete.
+    ///
+    /// # Errors
+    ///
+    /// If the parent directory is not writable, `write` fails (nothing is
+    /// left behind), or the directory was filled meanwhile.
+    pub fn create(
+        &self,
+        config: &TrainConfig,
+        write: impl FnOnce(&RunDir) -> Result<(), TrainError>,
+    ) -> Result<(), TrainError> {
+        let parent = match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let fail = |e: std::io::Error| TrainError::Io(format!("{}: cannot create: {e}", self.path.display()));
+        std::fs::create_dir_all(parent).map_err(fail)?;
+        let name = self
+            .path
+            .file_name()
+            .map_or("run".into(), |n| n.to_string_lossy().into_owned());
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .tempdir_in(parent)
+            .map_err(fail)?;
+        let staged = RunDir::new(staging.path());
+        staged.write_config(config)?;
+        write(&staged)?;
+        // rename(2) replaces an empty directory and refuses a full one.
+        if self.path.exists() && self.is_fresh() {
+            std::fs::remove_dir(&self.path).map_err(fail)?;
+        }
+        let staged = staging.keep();
+        std::fs::rename(&staged, &self.path).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&staged);
+            fail(e)
+        })
+    }
+
+    /// Writes `config.json`, with this release's number.
+    ///
+    /// # Errors
+    ///
+    /// If the directory is not writable.
+    pub fn write_config(&self, config: &TrainConfig) -> Result<(), TrainError> {
+        // The release and the task first, then the common fields and the task's.
+        let mut fields = config.to_map();
+        let mut map = serde_json::Map::new();
+        map.insert("release".into(), Value::String(RELEASE.into()));
+        map.extend(fields.remove_entry("task"));
+        map.extend(fields);
+        write_json(&self.config_path(), &map)
+    }
+
+    /// Reads the run's config, checking that it holds a run of `task` when
+    /// one is given. A `config.json` without a `release` was written by
+    /// release 0.1.0 and is read as that release wrote it.
+    ///
+    /// # Errors
+    ///
+    /// If the directory holds no readable config, a config another release
+    /// wrote that this one cannot read (the message names that release), or a
+    /// run of another task.
+    pub fn read_config(&self, task: Option<&str>) -> Result<TrainConfig, TrainError> {
+        let path = self.config_path();
+        if !path.exists() {
+            return Err(TrainError::Input(format!(
+                "{}: not a run directory (no config.json)",
+                self.path.display()
+            )));
+        }
+        let Value::Object(mut map) = read_json::<Value>(&path)? else {
+            return Err(TrainError::Input(format!(
+                "{}: expected a table of fields",
+                path.display()
+            )));
+        };
+        let config = match map.remove("release") {
+            None => TrainConfig::from_release_0_1(map)
+                .map_err(|e| TrainError::Input(format!("{}: written by release 0.1.0: {e}", path.display()))),
+            Some(Value::String(release)) if release == RELEASE => {
+                TrainConfig::from_map(map).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
+            }
+            Some(release) => TrainConfig::from_map(map).map_err(|e| {
+                TrainError::Input(format!(
+                    "{}: written by attn {}, which this release ({RELEASE}) cannot read: {e}",
+                    path.display(),
+                    release.as_str().map_or_else(|| release.to_string(), String::from)
+                ))
+            }),
+        }?;
+        if let Some(task) = task
+            && config.task.name() != task
+        {
+            return Err(TrainError::Input(format!(
+                "{}: holds a `{}` run, not `{task}`",
+                self.path.display(),
+                config.task.name(),
+            )));
+        }
+        Ok(config)
+    }
+
+    /// The release that wrote the run's config: `0.1.0` for a config
+    /// without one.
+    pub fn release(&self) -> String {
+        read_json::<Value>(&self.config_path())
+            .ok()
+            .and_then(|v| v.get("release").and_then(Value::as_str).map(String::from))
+            .unwrap_or_else(|| "0.1.0".into())
+    }
+
+    /// Loads the final model's weights into `model`, built from the run's
+    /// config on the device it is to run on.
+    ///
+    /// # Errors
+    ///
+    /// If the run has not finished, or the file is damaged or was written
+    /// for another model (the message names the release that wrote the run).
+    pub fn load_model<M: Module>(&self, model: M, task: &str) -> Result<M, TrainError> {
+        let path = self.model_path();
+        if !path.exists() {
+            return Err(TrainError::Input(format!(
+                "{}: no trained model; the run has not finished (resume it with `attn train {task} --resume {}`)",
+                path.display(),
+                self.path.display()
+            )));
+        }
+        model.try_load_file(&path).map_err(|e| {
+            let release = self.release();
+            let by = if release == RELEASE {
+                String::new()
+            } else {
+                format!(" (the run was written by attn {release}, this is {RELEASE})")
+            };
+            TrainError::Input(format!("{}: damaged model file{by}: {e:?}", path.display()))
+        })
+    }
+
+    /// The last epoch whose three checkpoint files (model, optimizer,
+    /// scheduler) all exist and read back whole; `None` if there is none.
+    /// Epochs with a missing or damaged file are reported and skipped.
+    pub fn last_complete_checkpoint(&self) -> Option<usize> {
+        let dir = self.checkpoint_dir();
+        let mut epochs: Vec<usize> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                name.strip_prefix("model-")?.strip_suffix(".bpk")?.parse().ok()
+            })
+            .collect();
+        epochs.sort_unstable();
+        epochs.into_iter().rev().find(|&epoch| {
+            let model = Checkpointer::<ModuleRecord>::restore(&FileCheckpointer::new(&dir, "model"), epoch).map(drop);
+            let optim =
+                Checkpointer::<OptimizerRecord>::restore(&FileCheckpointer::new(&dir, "optim"), epoch).map(drop);
+            let scheduler =
+                Checkpointer::<LrSchedulerRecord>::restore(&FileCheckpointer::new(&dir, "scheduler"), epoch).map(drop);
+            match model.and(optim).and(scheduler) {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(
+                        "{}: checkpoint of epoch {epoch} is incomplete or damaged ({error:?}); skipping it",
+                        dir.display()
+                    );
+                    false
+                }
+            }
+        })
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
@@ -44,6 +340,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| TrainError::Io(format!("{}: cannot write: {e}", path.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     file.write_all(bytes).map_err(fail)?;
     file.as_file().sync_all().map_err(fail)?;
@@ -61,42 +358,15 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError>
     write_atomic(path, format!("{text}\n").as_bytes())
 }
 
-/// The checkpoint directory of a run.
-pub fn checkpoint_dir(run: &Path) -> PathBuf {
-    run.join("checkpoint")
-}
-
-/// The last epoch whose three checkpoint files (model, optimizer, scheduler)
-/// all exist and read back whole; `None` if there is none. Epochs with a
-/// missing or damaged file are reported and skipped.
-pub fn last_complete_checkpoint(run: &Path) -> Option<usize> {
-    let dir = checkpoint_dir(run);
-    let mut epochs: Vec<usize> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            name.strip_prefix("model-")?.strip_suffix(".bpk")?.parse().ok()
-        })
-        .collect();
-    epochs.sort_unstable();
-    epochs.into_iter().rev().find(|&epoch| {
-        let model = Checkpointer::<ModuleRecord>::restore(&FileCheckpointer::new(&dir, "model"), epoch).map(drop);
-        let optim = Checkpointer::<OptimizerRecord>::restore(&FileCheckpointer::new(&dir, "optim"), epoch).map(drop);
-        let scheduler =
-            Checkpointer::<LrSchedulerRecord>::restore(&FileCheckpointer::new(&dir, "scheduler"), epoch).map(drop);
-        match model.and(optim).and(scheduler) {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::warn!(
-                    "{}: checkpoint of epoch {epoch} is incomplete or damaged ({error:?}); skipping it",
-                    dir.display()
-                );
-                false
-            }
-        }
-    })
+/// Reads a JSON file.
+///
+/// # Errors
+///
+/// If the file cannot be read or does not parse as `T`; the message names it.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, TrainError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
 }
 
 /// Whether `path` is absent or an empty directory.
@@ -104,5 +374,34 @@ pub fn is_fresh(path: &Path) -> bool {
     match std::fs::read_dir(path) {
         Ok(mut entries) => entries.next().is_none(),
         Err(_) => !path.exists(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_creation_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path().join("run"));
+        let config = TrainConfig::for_task("reverse").unwrap();
+        let error = run
+            .create(&config, |staged| {
+                write_json(&staged.vocab_path(), &1)?;
+                Err(TrainError::Input("the data was bad".into()))
+            })
+            .unwrap_err();
+        assert_eq!(error.to_string(), "the data was bad");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no run, no staging");
+        run.create(&config, |staged| write_json(&staged.vocab_path(), &1))
+            .unwrap();
+        assert_eq!(run.read_config(Some("reverse")).unwrap(), config);
+        assert!(run.vocab_path().exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "the staging directory became the run"
+        );
     }
 }

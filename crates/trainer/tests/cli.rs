@@ -296,7 +296,25 @@ fn bad_input_gets_a_clear_message_and_a_non_zero_status() {
     let out = attn(&["train", "reverse", "--resume", path("other").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out).contains("config.json: unknown variant `summarize`"),
+        text(&out).contains(
+            "config.json: written by release 0.1.0: unknown task `summarize`; expected one of reverse, translate, classify"
+        ),
+        "{}",
+        text(&out)
+    );
+    // A run of a later release, in a format this one cannot read.
+    std::fs::write(
+        path("other/config.json"),
+        r#"{"release": "9.9.0", "task": "reverse", "attention_span": 3}"#,
+    )
+    .unwrap();
+    let out = attn(&["eval", "--run", path("other").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains(&format!(
+            "config.json: written by attn 9.9.0, which this release ({}) cannot read: missing field `seed`",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{}",
         text(&out)
     );
@@ -372,7 +390,14 @@ fn an_existing_run_is_never_overwritten() {
 fn help_reads_well() {
     let out = attn(&["train", "--help"]);
     assert!(out.status.success());
+    for task in ["reverse", "translate", "classify"] {
+        assert!(text(&out).contains(task), "{task} missing from:\n{}", text(&out));
+    }
+    let out = attn(&["train", "reverse", "--help"]);
+    assert!(out.status.success());
     let help = text(&out);
+    // Each flag ends with the task's default.
+    assert!(help.contains("Epochs to train [default: 10]"), "{help}");
     for option in [
         "--config",
         "--resume",
@@ -600,10 +625,11 @@ fn translate_reads_tatoeba_files_and_names_bad_lines() {
         "bad data leaves no run directory behind"
     );
 
+    // Each task takes its own flags only.
     let out = attn(&["train", "reverse", "--data", sample.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        text(&out).contains("config: invalid `data`: a data file is read by the translate task only"),
+        text(&out).contains("unexpected argument '--data' found"),
         "{}",
         text(&out)
     );
@@ -742,7 +768,7 @@ fn classify_names_a_missing_word_list() {
     let out = attn(&["train", "translate", "--words", &format!("en={}", sample.display())]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out).contains("config: invalid `words`: word lists are read by the classify task only"),
+        text(&out).contains("unexpected argument '--words' found"),
         "{}",
         text(&out)
     );

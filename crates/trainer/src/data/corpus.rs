@@ -18,8 +18,7 @@ use crate::TrainError;
 use crate::data::tatoeba::{Filter, SentencePair, read_pairs};
 use crate::data::tokenize::tokenize;
 use crate::data::{Pair, UNK, Vocabularies, Vocabulary};
-pub use crate::run_dir::split_path;
-use crate::run_dir::write_atomic;
+use crate::run_dir::{RunDir, write_atomic};
 
 /// The three splits of a corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,15 +159,13 @@ pub fn encode(pairs: &[SentencePair], vocab: &Vocabularies) -> (Vec<Pair>, usize
 /// # Errors
 ///
 /// If a file cannot be written.
-pub fn save_splits(run: &Path, splits: &Splits) -> Result<(), TrainError> {
-    let dir = run.join("splits");
-    std::fs::create_dir_all(&dir).map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", dir.display())))?;
+pub fn save_splits(run: &RunDir, splits: &Splits) -> Result<(), TrainError> {
     for (name, pairs) in splits.named() {
         let text: String = pairs
             .iter()
             .map(|p| format!("{}\t{}\n", p.english.join(" "), p.french.join(" ")))
             .collect();
-        write_atomic(&split_path(run, name), text.as_bytes())?;
+        write_atomic(&run.split_path(name), text.as_bytes())?;
     }
     Ok(())
 }
@@ -179,8 +176,8 @@ pub fn save_splits(run: &Path, splits: &Splits) -> Result<(), TrainError> {
 ///
 /// If the file is missing or a line is not two tab-separated token lists;
 /// the message names the file and the line.
-pub fn read_split(run: &Path, split: &str) -> Result<Vec<SentencePair>, TrainError> {
-    let path = split_path(run, split);
+pub fn read_split(run: &RunDir, split: &str) -> Result<Vec<SentencePair>, TrainError> {
+    let path = run.split_path(split);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| TrainError::Input(format!("{}: cannot read the run's {split} split: {e}", path.display())))?;
     text.lines()
@@ -209,7 +206,7 @@ pub fn read_split(run: &Path, split: &str) -> Result<Vec<SentencePair>, TrainErr
 /// # Errors
 ///
 /// As [`read_split`].
-pub fn read_splits(run: &Path) -> Result<Splits, TrainError> {
+pub fn read_splits(run: &RunDir) -> Result<Splits, TrainError> {
     Ok(Splits {
         train: read_split(run, "train")?,
         valid: read_split(run, "valid")?,
@@ -290,11 +287,12 @@ mod tests {
     #[test]
     fn splits_read_back_as_saved() {
         let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
         let splits = from_file(&sample(), &Filter::default(), 3).unwrap();
-        save_splits(dir.path(), &splits).unwrap();
-        assert_eq!(read_splits(dir.path()).unwrap(), splits);
-        std::fs::write(split_path(dir.path(), "test"), "je t' aime\n").unwrap();
-        let error = read_split(dir.path(), "test").unwrap_err().to_string();
+        save_splits(&run, &splits).unwrap();
+        assert_eq!(read_splits(&run).unwrap(), splits);
+        std::fs::write(run.split_path("test"), "je t' aime\n").unwrap();
+        let error = read_split(&run, "test").unwrap_err().to_string();
         assert!(
             error.ends_with("test.tsv:1: expected `english tokens<TAB>french tokens`"),
             "{error}"

@@ -1,7 +1,7 @@
 //! The classify task: which language is this word? A character-level
 //! encoder-only transformer ([`models::EncoderTransformer`]) reads
 //! `<cls> c_1 .. c_n` and its sequence head gives one logit per language.
-//! The words come from word lists ([`crate::wordlists`]), such as those
+//! The words come from word lists ([`crate::data::wordlists`]), such as those
 //! Debian ships in `/usr/share/dict`. See `docs/classify.md`.
 //!
 //! A run keeps its splits in `splits/{train,valid,test}.tsv` (`word<TAB>language`)
@@ -12,27 +12,121 @@ use std::fmt;
 use std::path::Path;
 
 use attention_core::Weights;
-use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataset::InMemDataset;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, TensorData};
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
-use burn::train::{ClassificationOutput, InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep};
-use models::{EncoderTransformer, EncoderTransformerConfig};
+use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
+use models::{EncoderTransformer, EncoderTransformerConfig, Pooling};
 use serde::{Deserialize, Serialize};
 
+use super::transformer::{NormName, PositionsName, TransformerOptions};
+use super::{Decoding, Task};
 use crate::TrainError;
-use crate::config::TrainConfig;
-use crate::data::wordlists::{LabelledWord, WordSplits, read_word_lists};
+use crate::config::{CommonConfig, ScheduleName, TrainConfig, invalid, positive};
+use crate::data::wordlists::{LabelledWord, WordList, WordSplits, read_word_lists};
 use crate::data::{BOS, Encoder, PAD, Vocabulary};
+use crate::metrics::FiniteLoss;
 use crate::report::heatmap::Heatmap;
-use crate::run_dir::{split_path, write_atomic, write_json};
-use crate::steps::FiniteLoss;
-use crate::train::{Start, adam, check_start, finish_run, launch, learning_rate_scheduler, open_run, read_json};
+use crate::run_dir::{RunDir, RunSummary, read_json, write_atomic, write_json};
+use crate::training::{Session, save_model};
+
+/// The classify task.
+pub struct Classify;
+
+/// The classify task's section of the config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
+#[group(skip)]
+pub struct ClassifyConfig {
+    /// A word list, LANG=FILE (repeatable; at least two); Debian's five
+    /// lists (wamerican, wfrench, wngerman, wspanish, witalian) by default.
+    #[arg(long = "words", value_name = "LANG=FILE")]
+    pub words: Vec<WordList>,
+    /// At most this many words of each language, drawn with the seed
+    /// (balanced classes, bounded time); all if absent.
+    #[arg(long)]
+    pub per_language: Option<usize>,
+    /// The longest word, in characters; longer words are dropped.
+    #[arg(long)]
+    pub max_len: usize,
+    /// Pooling of the word's states.
+    #[arg(long)]
+    pub pooling: PoolingName,
+    /// Longest character n-gram with an embedding of its own, added to the
+    /// embedding of its last character; 1 turns them off.
+    #[arg(long)]
+    pub ngrams: usize,
+    /// Rows the character n-grams are hashed into.
+    #[arg(long)]
+    pub ngram_buckets: usize,
+    /// The encoder's sizes.
+    #[serde(flatten)]
+    #[command(flatten)]
+    pub transformer: TransformerOptions,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        Self {
+            words: debian_word_lists(),
+            per_language: Some(20_000),
+            max_len: 24,
+            pooling: PoolingName::Mean,
+            ngrams: 4,
+            ngram_buckets: 16_384,
+            transformer: TransformerOptions {
+                d_model: 64,
+                n_heads: 4,
+                n_layers: 3,
+                d_ff: 256,
+                dropout: 0.2,
+                positions: PositionsName::Learned,
+                norm: NormName::Pre,
+            },
+        }
+    }
+}
+
+/// How the transformer pools a word into one vector, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolingName {
+    /// The state of the `<cls>` token put before the characters (BERT).
+    Cls,
+    /// The mean of the states of the characters and `<cls>`.
+    Mean,
+}
+
+impl PoolingName {
+    /// The model's setting.
+    pub fn pooling(self) -> Pooling {
+        match self {
+            PoolingName::Cls => Pooling::Cls,
+            PoolingName::Mean => Pooling::Mean,
+        }
+    }
+}
+
+/// The five word lists of Debian's `wamerican wfrench wngerman wspanish
+/// witalian` packages, the classify task's default.
+pub fn debian_word_lists() -> Vec<WordList> {
+    [
+        ("en", "american-english"),
+        ("fr", "french"),
+        ("de", "ngerman"),
+        ("es", "spanish"),
+        ("it", "italian"),
+    ]
+    .into_iter()
+    .map(|(language, file)| WordList {
+        language: language.to_string(),
+        path: Path::new("/usr/share/dict").join(file),
+    })
+    .collect()
+}
 
 /// The metrics a classify run records, as Burn names them.
 const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
@@ -58,25 +152,19 @@ pub fn encode_word(characters: &Encoder<'_>, word: &str) -> Vec<usize> {
     ids
 }
 
-impl TrainConfig {
+impl ClassifyConfig {
     /// The classifier this config trains, for `characters` tokens and
     /// `languages` classes.
-    pub fn classifier_config(&self, characters: usize, languages: usize) -> EncoderTransformerConfig {
-        EncoderTransformerConfig::new(
-            characters,
-            self.d_hidden,
-            self.n_heads,
-            self.n_layers,
-            self.d_ff,
-            self.max_len + 1,
-        )
-        .with_positions(self.positions.kind())
-        .with_norm(self.norm.placement())
-        .with_pooling(self.pooling.pooling())
-        .with_dropout(self.dropout)
-        .with_ngrams(self.ngrams)
-        .with_ngram_buckets(self.ngram_buckets)
-        .with_n_classes(Some(languages))
+    pub fn model_config(&self, characters: usize, languages: usize) -> EncoderTransformerConfig {
+        let t = &self.transformer;
+        EncoderTransformerConfig::new(characters, t.d_model, t.n_heads, t.n_layers, t.d_ff, self.max_len + 1)
+            .with_positions(t.positions.kind())
+            .with_norm(t.norm.placement())
+            .with_pooling(self.pooling.pooling())
+            .with_dropout(t.dropout)
+            .with_ngrams(self.ngrams)
+            .with_ngram_buckets(self.ngram_buckets)
+            .with_n_classes(Some(languages))
     }
 }
 
@@ -166,9 +254,7 @@ impl InferenceStep for ClassifierLearner {
     }
 }
 
-fn save_splits(run: &Path, splits: &WordSplits) -> Result<(), TrainError> {
-    let dir = run.join("splits");
-    std::fs::create_dir_all(&dir).map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", dir.display())))?;
+fn save_splits(run: &RunDir, splits: &WordSplits) -> Result<(), TrainError> {
     for (name, words) in [
         ("train", &splits.train),
         ("valid", &splits.valid),
@@ -178,7 +264,7 @@ fn save_splits(run: &Path, splits: &WordSplits) -> Result<(), TrainError> {
             .iter()
             .map(|w| format!("{}\t{}\n", w.word, splits.languages[w.language]))
             .collect();
-        write_atomic(&split_path(run, name), text.as_bytes())?;
+        write_atomic(&run.split_path(name), text.as_bytes())?;
     }
     Ok(())
 }
@@ -189,8 +275,8 @@ fn save_splits(run: &Path, splits: &WordSplits) -> Result<(), TrainError> {
 ///
 /// If the file is missing, or a line is not `word<TAB>language` with a
 /// language of the run; the message names the file and the line.
-pub fn read_split(run: &Path, split: &str, languages: &[String]) -> Result<Vec<LabelledWord>, TrainError> {
-    let path = split_path(run, split);
+pub fn read_split(run: &RunDir, split: &str, languages: &[String]) -> Result<Vec<LabelledWord>, TrainError> {
+    let path = run.split_path(split);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| TrainError::Input(format!("{}: cannot read the run's {split} split: {e}", path.display())))?;
     text.lines()
@@ -226,127 +312,222 @@ fn items(words: &[LabelledWord], vocab: &ClassVocab) -> Vec<WordItem> {
         .collect()
 }
 
-/// Trains a classify run; [`crate::train::train`] comes here for the task.
-pub(crate) fn train_classifier(
-    config: &TrainConfig,
-    run: &Path,
-    start: Start,
-    devices: usize,
-) -> Result<crate::train::RunSummary, TrainError> {
-    let device = crate::device::select(config.device.as_deref())?;
-    let resume_from = check_start(config, run, start)?;
-    let (vocab, train_words, valid_words, splits) = match start {
-        Start::Fresh => {
-            let splits = read_word_lists(&config.words, config.per_language, config.max_len, config.seed).map_err(
-                |e| match e {
-                    TrainError::Input(message)
-                        if message.contains("/usr/share/dict/") && message.contains("cannot read") =>
-                    {
-                        TrainError::Input(format!(
-                            "{message} (the default word lists come from Debian's packages: \
-                             apt-get install wamerican wfrench wngerman wspanish witalian; or give --words LANG=FILE)"
-                        ))
-                    }
-                    other => other,
-                },
-            )?;
-            tracing::info!(
-                "{} words; dropped: {} in several lists, {} malformed or of the wrong length\n{}",
-                splits.train.len() + splits.valid.len() + splits.test.len(),
-                splits.dropped_shared,
-                splits.dropped_malformed,
-                splits.balance()
-            );
-            let train_words: Vec<&str> = splits.train.iter().map(|w| w.word.as_str()).collect();
-            let chars: Vec<Vec<String>> = train_words
-                .iter()
-                .map(|w| w.chars().map(String::from).collect())
-                .collect();
-            let vocab = ClassVocab {
-                characters: Vocabulary::from_sentences(&chars, 1),
-                languages: splits.languages.clone(),
-            };
-            (vocab, splits.train.clone(), splits.valid.clone(), Some(splits))
+/// The classify task's data: the vocabulary and the words as ids, and the
+/// splits as words for a fresh run to save.
+pub struct ClassifyData {
+    vocab: ClassVocab,
+    train: Vec<WordItem>,
+    valid: Vec<WordItem>,
+    splits: Option<WordSplits>,
+}
+
+impl Task for Classify {
+    const NAME: &'static str = "classify";
+    const ABOUT: &'static str =
+        "Tell the language of a word: a character-level transformer on word lists (--words LANG=FILE)";
+    const ACCURACY: &'static str = "accuracy";
+    type Config = ClassifyConfig;
+    type Data = ClassifyData;
+    type Report = ClassifyReport;
+
+    fn common_defaults() -> CommonConfig {
+        CommonConfig {
+            epochs: 6,
+            batch_size: 128,
+            learning_rate: 3e-3,
+            schedule: ScheduleName::WarmupCosine,
+            warmup_steps: 200,
+            ..CommonConfig::default()
         }
-        Start::Resume => {
-            let vocab: ClassVocab = read_json(&run.join("vocab.json"))?;
-            let train_words = read_split(run, "train", &vocab.languages)?;
-            let valid_words = read_split(run, "valid", &vocab.languages)?;
-            (vocab, train_words, valid_words, None)
+    }
+
+    fn validate(config: &ClassifyConfig, _: &CommonConfig) -> Result<(), TrainError> {
+        if config.max_len < 2 {
+            return invalid("max_len", format!("must be at least 2, got {}", config.max_len));
         }
-    };
-    open_run(config, run, resume_from, start, || {
-        write_json(&run.join("vocab.json"), &vocab)?;
-        match &splits {
+        if config.per_language == Some(0) {
+            return invalid("per_language", "must be at least 1, got 0".into());
+        }
+        positive("ngrams", config.ngrams)?;
+        config.transformer.validate()?;
+        config
+            .model_config(5, 2)
+            .validate()
+            .map_err(|e| TrainError::Input(format!("config: {e}")))
+    }
+
+    fn prepare(config: &ClassifyConfig, common: &CommonConfig) -> Result<ClassifyData, TrainError> {
+        let splits =
+            read_word_lists(&config.words, config.per_language, config.max_len, common.seed).map_err(|e| match e {
+                TrainError::Input(message)
+                    if message.contains("/usr/share/dict/") && message.contains("cannot read") =>
+                {
+                    TrainError::Input(format!(
+                        "{message} (the default word lists come from Debian's packages: \
+                         apt-get install wamerican wfrench wngerman wspanish witalian; or give --words LANG=FILE)"
+                    ))
+                }
+                other => other,
+            })?;
+        tracing::info!(
+            "{} words; dropped: {} in several lists, {} malformed or of the wrong length\n{}",
+            splits.train.len() + splits.valid.len() + splits.test.len(),
+            splits.dropped_shared,
+            splits.dropped_malformed,
+            splits.balance()
+        );
+        let chars: Vec<Vec<String>> = splits
+            .train
+            .iter()
+            .map(|w| w.word.chars().map(String::from).collect())
+            .collect();
+        let vocab = ClassVocab {
+            characters: Vocabulary::from_sentences(&chars, 1),
+            languages: splits.languages.clone(),
+        };
+        Ok(ClassifyData {
+            train: items(&splits.train, &vocab),
+            valid: items(&splits.valid, &vocab),
+            vocab,
+            splits: Some(splits),
+        })
+    }
+
+    fn save(data: &ClassifyData, run: &RunDir) -> Result<(), TrainError> {
+        write_json(&run.vocab_path(), &data.vocab)?;
+        match &data.splits {
             Some(splits) => save_splits(run, splits),
             None => Ok(()),
         }
-    })?;
+    }
 
-    device.seed(config.seed);
-    let steps_per_epoch = train_words.len().div_ceil(config.batch_size * devices.max(1));
-    let loader = |words: Vec<WordItem>| {
-        DataLoaderBuilder::new(WordBatcher)
-            .batch_size(config.batch_size)
-            .shuffle(config.seed)
-            .set_device(device.clone())
-            .build(InMemDataset::new(words))
-    };
-    let train_loader = loader(items(&train_words, &vocab));
-    let valid_loader = loader(items(&valid_words, &vocab));
-    let model = config
-        .classifier_config(vocab.characters.len(), vocab.languages.len())
-        .init(&device.clone().autodiff());
-    let scheduler = learning_rate_scheduler(config, steps_per_epoch * config.epochs)?;
-    let training = SupervisedTraining::new(run, train_loader, valid_loader)
-        .metrics((LossMetric::new(), AccuracyMetric::new()))
-        .metric_train_numeric(LearningRateMetric::new())
-        .metric_train(FiniteLoss::default())
-        .with_default_checkpointers()
-        .with_application_logger(None)
-        .num_epochs(config.epochs)
-        .summary();
-    let classifier = ClassifierLearner {
-        model,
-        label_smoothing: config.label_smoothing,
-    };
-    let learner = Learner::new(classifier, adam(config).init(), scheduler);
-    let trained = launch(training, learner, config, run, resume_from, devices, &device)?;
-    finish_run(run, config, trained.model, &METRICS)
+    fn reload(_: &ClassifyConfig, _: &CommonConfig, run: &RunDir) -> Result<ClassifyData, TrainError> {
+        let vocab: ClassVocab = read_json(&run.vocab_path())?;
+        let train = items(&read_split(run, "train", &vocab.languages)?, &vocab);
+        let valid = items(&read_split(run, "valid", &vocab.languages)?, &vocab);
+        Ok(ClassifyData {
+            vocab,
+            train,
+            valid,
+            splits: None,
+        })
+    }
+
+    fn fit(config: &ClassifyConfig, data: ClassifyData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
+        let ClassifyData {
+            vocab, train, valid, ..
+        } = data;
+        let train_items = train.len();
+        let model = config
+            .model_config(vocab.characters.len(), vocab.languages.len())
+            .init(&session.device.clone().autodiff());
+        let training = session
+            .training(session.loader(WordBatcher, train), session.loader(WordBatcher, valid))
+            .metrics((LossMetric::new(), AccuracyMetric::new()))
+            .metric_train_numeric(LearningRateMetric::new())
+            .metric_train(FiniteLoss::default());
+        let classifier = ClassifierLearner {
+            model,
+            label_smoothing: session.common.label_smoothing,
+        };
+        let learner = session.learner(classifier, train_items, config.transformer.d_model)?;
+        session.fit(training, learner, &METRICS, |trained: ClassifierLearner, path| {
+            save_model(trained.model, path)
+        })
+    }
+
+    fn evaluate(
+        config: &TrainConfig,
+        section: &ClassifyConfig,
+        run: &RunDir,
+        device: &Device,
+        decoding: Decoding,
+    ) -> Result<ClassifyReport, TrainError> {
+        if decoding != Decoding::Greedy {
+            return Err(TrainError::Input(
+                "--beam decodes sentences; a classify run has none".into(),
+            ));
+        }
+        Classifier::from_run(run, section.clone(), config.common.batch_size, device)?.evaluate(device)
+    }
 }
 
 /// A trained classify run.
-pub struct TrainedClassifier {
-    /// Its configuration.
-    pub config: TrainConfig,
+pub struct Classifier {
+    /// Its section of the config.
+    pub config: ClassifyConfig,
     /// Its characters and languages.
     pub vocab: ClassVocab,
     /// The model.
     pub model: EncoderTransformer,
+    /// Words per batch when classifying a split.
+    pub batch_size: usize,
+    /// Its directory.
+    pub dir: RunDir,
 }
 
-/// Loads the trained classifier of `run`.
-///
-/// # Errors
-///
-/// If the run is not a finished classify run, or its model file is damaged.
-pub fn load_classifier(run: &Path, device: &Device) -> Result<TrainedClassifier, TrainError> {
-    let config = crate::train::read_run_config(run, Some(crate::config::TaskName::Classify))?;
-    let vocab: ClassVocab = read_json(&run.join("vocab.json"))?;
-    let path = run.join("model.bpk");
-    if !path.exists() {
-        return Err(TrainError::Input(format!(
-            "{}: no trained model; the run has not finished (resume it with `attn train classify --resume {}`)",
-            path.display(),
-            run.display()
-        )));
+impl Classifier {
+    /// Loads the trained classifier of the run in `run`.
+    ///
+    /// # Errors
+    ///
+    /// If the run is not a finished classify run, or its model file is
+    /// damaged.
+    pub fn load(run: &Path, device: &Device) -> Result<Self, TrainError> {
+        let run = RunDir::new(run);
+        let config = run.read_config(None)?;
+        match config.task {
+            super::TaskConfig::Classify(section) => Self::from_run(&run, section, config.common.batch_size, device),
+            other => Err(TrainError::Input(format!(
+                "{}: holds a `{}` run, not `classify`",
+                run.path().display(),
+                other.name()
+            ))),
+        }
     }
-    let model = config
-        .classifier_config(vocab.characters.len(), vocab.languages.len())
-        .init(device)
-        .try_load_file(&path)
-        .map_err(|e| TrainError::Input(format!("{}: damaged model file: {e:?}", path.display())))?;
-    Ok(TrainedClassifier { config, vocab, model })
+
+    fn from_run(run: &RunDir, config: ClassifyConfig, batch_size: usize, device: &Device) -> Result<Self, TrainError> {
+        let vocab: ClassVocab = read_json(&run.vocab_path())?;
+        let model = run.load_model(
+            config
+                .model_config(vocab.characters.len(), vocab.languages.len())
+                .init(device),
+            Classify::NAME,
+        )?;
+        Ok(Self {
+            config,
+            vocab,
+            model,
+            batch_size,
+            dir: run.clone(),
+        })
+    }
+
+    /// Classifies the run's test split and reports.
+    ///
+    /// # Errors
+    ///
+    /// A missing or damaged test split.
+    pub fn evaluate(&self, device: &Device) -> Result<ClassifyReport, TrainError> {
+        let test = read_split(&self.dir, "test", &self.vocab.languages)?;
+        let mut pairs = Vec::with_capacity(test.len());
+        for chunk in items(&test, &self.vocab).chunks(self.batch_size.max(1)) {
+            let batch = WordBatcher.batch(chunk.to_vec(), device);
+            let logits = self
+                .model
+                .forward(batch.tokens, &batch.lengths, Weights::Skip)
+                .class_logits
+                .expect("the classifier has a sequence head");
+            let predicted = logits
+                .argmax(1)
+                .into_data()
+                .convert::<i64>()
+                .try_to_vec::<i64>()
+                .expect("class ids");
+            pairs.extend(chunk.iter().zip(predicted).map(|(item, p)| (item.language, p as usize)));
+        }
+        Ok(ClassifyReport::from_pairs(self.vocab.languages.clone(), &pairs))
+    }
 }
 
 /// One word, classified.
@@ -395,7 +576,7 @@ impl WordPrediction {
 /// # Errors
 ///
 /// If the word is empty or longer than the run's model reads.
-pub fn classify(trained: &TrainedClassifier, word: &str, device: &Device) -> Result<WordPrediction, TrainError> {
+pub fn classify(trained: &Classifier, word: &str, device: &Device) -> Result<WordPrediction, TrainError> {
     let word = word.trim().to_lowercase();
     let chars = word.chars().count();
     if chars == 0 {
@@ -480,7 +661,7 @@ impl ClassifyReport {
     /// # Example
     ///
     /// ```
-    /// use trainer::classify::ClassifyReport;
+    /// use trainer::tasks::classify::ClassifyReport;
     /// let report = ClassifyReport::from_pairs(vec!["en".into(), "fr".into()], &[(0, 0), (0, 1), (1, 1)]);
     /// assert_eq!(report.confusion, [[1, 1], [0, 1]]);
     /// assert_eq!(report.precision, [100.0, 50.0]);
@@ -545,32 +726,4 @@ impl fmt::Display for ClassifyReport {
         }
         Ok(())
     }
-}
-
-/// Evaluates the trained classifier of `run` on its test split.
-///
-/// # Errors
-///
-/// As [`load_classifier`], an unknown device, or a damaged test split.
-pub fn evaluate_classifier(run: &Path, device_name: Option<&str>) -> Result<ClassifyReport, TrainError> {
-    let device = crate::device::select(device_name)?;
-    let trained = load_classifier(run, &device)?;
-    let test = read_split(run, "test", &trained.vocab.languages)?;
-    let mut pairs = Vec::with_capacity(test.len());
-    for chunk in items(&test, &trained.vocab).chunks(trained.config.batch_size.max(1)) {
-        let batch = WordBatcher.batch(chunk.to_vec(), &device);
-        let logits = trained
-            .model
-            .forward(batch.tokens, &batch.lengths, Weights::Skip)
-            .class_logits
-            .expect("the classifier has a sequence head");
-        let predicted = logits
-            .argmax(1)
-            .into_data()
-            .convert::<i64>()
-            .try_to_vec::<i64>()
-            .expect("class ids");
-        pairs.extend(chunk.iter().zip(predicted).map(|(item, p)| (item.language, p as usize)));
-    }
-    Ok(ClassifyReport::from_pairs(trained.vocab.languages.clone(), &pairs))
 }

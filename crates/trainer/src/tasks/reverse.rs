@@ -1,0 +1,140 @@
+//! The reverse task: reverse a sequence of symbols. A synthetic task that
+//! needs attention off the diagonal, generated from the seed, so it runs
+//! anywhere with nothing to read; the quickest check that a model and its
+//! attention learn.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::seq2seq::{self, EvalReport, Seq2SeqConfig, Seq2SeqData};
+use super::{Decoding, Task};
+use crate::TrainError;
+use crate::config::{CommonConfig, TrainConfig, invalid, positive};
+use crate::data::Vocabularies;
+use crate::data::reverse::{reverse_splits, reverse_vocabulary};
+use crate::run_dir::{RunDir, RunSummary};
+use crate::training::Session;
+
+/// The reverse task.
+pub struct Reverse;
+
+/// The reverse task's section of the config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
+#[group(skip)]
+pub struct ReverseConfig {
+    /// Distinct symbols.
+    #[arg(long)]
+    pub symbols: usize,
+    /// The longest sequence, and the longest output decoded.
+    #[arg(long)]
+    pub max_len: usize,
+    /// Training sequences generated; validation and test get a tenth each.
+    #[arg(long)]
+    pub train_size: usize,
+    /// The model and its decoder training.
+    #[serde(flatten)]
+    #[command(flatten)]
+    pub seq2seq: Seq2SeqConfig,
+}
+
+impl Default for ReverseConfig {
+    fn default() -> Self {
+        Self {
+            symbols: 10,
+            max_len: 8,
+            train_size: 2000,
+            seq2seq: Seq2SeqConfig::default(),
+        }
+    }
+}
+
+impl ReverseConfig {
+    fn vocab(&self) -> Vocabularies {
+        let vocab = reverse_vocabulary(self.symbols);
+        Vocabularies {
+            source: vocab.clone(),
+            target: vocab,
+        }
+    }
+}
+
+impl Task for Reverse {
+    const NAME: &'static str = "reverse";
+    const ABOUT: &'static str = "Reverse sequences of symbols: synthetic, generated from the seed";
+    const ACCURACY: &'static str = "token accuracy";
+    type Config = ReverseConfig;
+    type Data = Seq2SeqData;
+    type Report = EvalReport;
+
+    fn common_defaults() -> CommonConfig {
+        seq2seq::common_defaults()
+    }
+
+    fn validate(config: &ReverseConfig, _: &CommonConfig) -> Result<(), TrainError> {
+        positive("train_size", config.train_size)?;
+        if config.symbols < 2 {
+            return invalid("symbols", format!("must be at least 2, got {}", config.symbols));
+        }
+        if config.max_len < 2 {
+            return invalid("max_len", format!("must be at least 2, got {}", config.max_len));
+        }
+        config.seq2seq.validate(config.max_len)
+    }
+
+    fn check_flags(config: &ReverseConfig, given: &[String]) -> Result<(), TrainError> {
+        config.seq2seq.check_flags(given)
+    }
+
+    fn prepare(config: &ReverseConfig, common: &CommonConfig) -> Result<Seq2SeqData, TrainError> {
+        let [train, valid, _] = reverse_splits(common.seed, config.train_size, config.symbols, config.max_len);
+        Ok(Seq2SeqData {
+            vocab: config.vocab(),
+            train,
+            valid,
+        })
+    }
+
+    fn save(data: &Seq2SeqData, run: &RunDir) -> Result<(), TrainError> {
+        crate::run_dir::write_json(&run.vocab_path(), &data.vocab)
+    }
+
+    fn reload(config: &ReverseConfig, common: &CommonConfig, _: &RunDir) -> Result<Seq2SeqData, TrainError> {
+        // The data is the seed's: generating it again gives the same.
+        Self::prepare(config, common)
+    }
+
+    fn fit(config: &ReverseConfig, data: Seq2SeqData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
+        seq2seq::fit(&config.seq2seq, config.max_len, data, session, Ok)
+    }
+
+    fn evaluate(
+        config: &TrainConfig,
+        section: &ReverseConfig,
+        run: &RunDir,
+        device: &Device,
+        decoding: Decoding,
+    ) -> Result<EvalReport, TrainError> {
+        let trained = seq2seq::load(
+            &section.seq2seq,
+            section.max_len,
+            config.common.batch_size,
+            Self::NAME,
+            run,
+            device,
+        )?;
+        let [_, _, test] = reverse_splits(config.common.seed, section.train_size, section.symbols, section.max_len);
+        let references: Vec<Vec<String>> = test
+            .iter()
+            .map(|p| {
+                trained
+                    .vocab
+                    .target
+                    .decode(&p.target)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        Ok(trained.evaluate(&test, &references, decoding, device))
+    }
+}

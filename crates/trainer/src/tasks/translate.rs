@@ -1,0 +1,454 @@
+//! The translate task: English to French, the article's main job. The data
+//! is the built-in corpus generated from a French grammar
+//! ([`crate::data::french`]) or a Tatoeba file ([`crate::data::tatoeba`]);
+//! the model is the article's RNN encoder-decoder with any of its
+//! attentions, or the transformer ([`super::seq2seq`]). `attn translate`
+//! runs one sentence through a trained run and shows the attention matrix
+//! that explains its translation, printed as the article prints it (source
+//! words across, output words down) and drawn as a heatmap.
+//!
+//! A run keeps its splits in `splits/{train,valid,test}.tsv`, one tokenized
+//! pair a line, and its vocabularies in `vocab.json`, so that `attn eval`
+//! and `--resume` read exactly the sentences the run was made with.
+
+use std::path::PathBuf;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::prelude::*;
+use models::Trainable;
+use serde::{Deserialize, Serialize};
+
+use super::seq2seq::{
+    self, AttentionName, EvalReport, ModelKind, Seq2SeqBatcher, Seq2SeqConfig, Seq2SeqData, Seq2SeqModel, Seq2SeqRun,
+};
+use super::{Decoding, Task};
+use crate::TrainError;
+use crate::config::{CommonConfig, TrainConfig, invalid, positive};
+use crate::data::corpus::{self, Splits};
+use crate::data::tatoeba::Filter;
+use crate::data::tokenize::tokenize;
+use crate::data::{Pair, Vocabularies};
+use crate::report::heatmap::Heatmap;
+use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
+use crate::training::Session;
+
+/// The translate task.
+pub struct Translate;
+
+/// The translate task's section of the config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
+#[group(skip)]
+pub struct TranslateConfig {
+    /// A Tatoeba-format file (english<TAB>french[<TAB>...]) instead of the
+    /// built-in corpus; split 80/10/10 by English sentence.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Keep only pairs whose English starts with this (repeatable), as the
+    /// PyTorch tutorial does (`trainer::data::tatoeba::Filter`).
+    #[arg(long = "english-prefix", value_name = "PREFIX")]
+    pub english_prefixes: Vec<String>,
+    /// Words seen fewer times in the training split become <unk>.
+    #[arg(long)]
+    pub min_count: usize,
+    /// Training pairs of the built-in corpus; validation and test get a
+    /// tenth each.
+    #[arg(long)]
+    pub train_size: usize,
+    /// Pairs with more tokens on either side are dropped; also the longest
+    /// output decoded.
+    #[arg(long)]
+    pub max_len: usize,
+    /// Pre-trained English word vectors (GloVe's or word2vec's text format)
+    /// for the RNN's source embeddings; their width must be d_embed.
+    #[arg(long, value_name = "FILE")]
+    pub word_vectors: Option<PathBuf>,
+    /// Whether the pre-trained vectors keep training or stay frozen.
+    #[arg(long)]
+    pub word_vectors_mode: WordVectorsMode,
+    /// The model and its decoder training.
+    #[serde(flatten)]
+    #[command(flatten)]
+    pub seq2seq: Seq2SeqConfig,
+}
+
+/// Whether pre-trained word vectors keep training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum WordVectorsMode {
+    /// Updated with the rest of the model.
+    Trainable,
+    /// Kept as read.
+    Frozen,
+}
+
+impl Default for TranslateConfig {
+    fn default() -> Self {
+        let mut seq2seq = Seq2SeqConfig::default();
+        seq2seq.rnn.d_embed = 64;
+        seq2seq.rnn.d_hidden = 128;
+        seq2seq.rnn.direction = models::Direction::Bidirectional;
+        Self {
+            data: None,
+            english_prefixes: Vec::new(),
+            min_count: 1,
+            train_size: 30_000,
+            max_len: 16,
+            word_vectors: None,
+            word_vectors_mode: WordVectorsMode::Trainable,
+            seq2seq,
+        }
+    }
+}
+
+/// The translate task's data: ids, and the splits as words for a fresh run
+/// to save.
+pub struct TranslateData {
+    /// Ids and vocabularies.
+    pub data: Seq2SeqData,
+    /// The splits as words (a fresh run only).
+    pub splits: Option<Splits>,
+}
+
+fn encoded(splits: &Splits, vocab: Vocabularies) -> Seq2SeqData {
+    tracing::info!(
+        "{} training, {} validation, {} test pairs; vocabularies of {} English and {} French tokens",
+        splits.train.len(),
+        splits.valid.len(),
+        splits.test.len(),
+        vocab.source.len(),
+        vocab.target.len()
+    );
+    let (train, _) = corpus::encode(&splits.train, &vocab);
+    let (valid, unknown) = corpus::encode(&splits.valid, &vocab);
+    if unknown > 0 {
+        tracing::info!("{unknown} validation tokens are not in the training vocabularies and read as <unk>");
+    }
+    Seq2SeqData { vocab, train, valid }
+}
+
+impl Task for Translate {
+    const NAME: &'static str = "translate";
+    const ABOUT: &'static str =
+        "Translate English to French: the built-in corpus, or a Tatoeba file (--data); the article's main job";
+    const ACCURACY: &'static str = "token accuracy";
+    type Config = TranslateConfig;
+    type Data = TranslateData;
+    type Report = EvalReport;
+
+    fn common_defaults() -> CommonConfig {
+        CommonConfig {
+            epochs: 3,
+            batch_size: 64,
+            ..seq2seq::common_defaults()
+        }
+    }
+
+    fn validate(config: &TranslateConfig, _: &CommonConfig) -> Result<(), TrainError> {
+        positive("train_size", config.train_size)?;
+        positive("min_count", config.min_count)?;
+        if config.max_len < 2 {
+            return invalid("max_len", format!("must be at least 2, got {}", config.max_len));
+        }
+        if config.word_vectors.is_some() && config.seq2seq.model != ModelKind::Rnn {
+            return invalid(
+                "word_vectors",
+                "pre-trained vectors initialise the RNN's source embeddings (model = \"rnn\")".into(),
+            );
+        }
+        config.seq2seq.validate(config.max_len)
+    }
+
+    fn check_flags(config: &TranslateConfig, given: &[String]) -> Result<(), TrainError> {
+        config.seq2seq.check_flags(given)
+    }
+
+    fn prepare(config: &TranslateConfig, common: &CommonConfig) -> Result<TranslateData, TrainError> {
+        let splits = match &config.data {
+            Some(path) => {
+                let filter = Filter {
+                    max_len: Some(config.max_len),
+                    english_prefixes: config.english_prefixes.clone(),
+                };
+                corpus::from_file(path, &filter, common.seed)?
+            }
+            None => corpus::builtin(common.seed, config.train_size, config.max_len),
+        };
+        let vocab = corpus::vocabularies(&splits.train, config.min_count);
+        Ok(TranslateData {
+            data: encoded(&splits, vocab),
+            splits: Some(splits),
+        })
+    }
+
+    fn save(data: &TranslateData, run: &RunDir) -> Result<(), TrainError> {
+        write_json(&run.vocab_path(), &data.data.vocab)?;
+        match &data.splits {
+            Some(splits) => corpus::save_splits(run, splits),
+            None => Ok(()),
+        }
+    }
+
+    fn reload(_: &TranslateConfig, _: &CommonConfig, run: &RunDir) -> Result<TranslateData, TrainError> {
+        let splits = corpus::read_splits(run)?;
+        let vocab = read_json(&run.vocab_path())?;
+        Ok(TranslateData {
+            data: encoded(&splits, vocab),
+            splits: None,
+        })
+    }
+
+    fn fit(config: &TranslateConfig, data: TranslateData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
+        let source_words = data.data.vocab.source.tokens.clone();
+        seq2seq::fit(&config.seq2seq, config.max_len, data.data, session, |model| {
+            match (&config.word_vectors, model) {
+                (Some(path), Seq2SeqModel::Rnn(rnn)) => {
+                    let fresh = rnn.source_embedding.weight.val();
+                    let (vectors, found) = models::word_vectors::load_word_vectors(path, &source_words, fresh)
+                        .map_err(|e| TrainError::Input(e.to_string()))?;
+                    let words = source_words.len() - 4;
+                    tracing::info!(
+                        "{}: vectors for {found} of the {words} English words ({:.1}%), {}",
+                        path.display(),
+                        100.0 * found as f64 / words.max(1) as f64,
+                        match config.word_vectors_mode {
+                            WordVectorsMode::Trainable => "trainable",
+                            WordVectorsMode::Frozen => "frozen",
+                        }
+                    );
+                    let trainable = match config.word_vectors_mode {
+                        WordVectorsMode::Trainable => Trainable::Yes,
+                        WordVectorsMode::Frozen => Trainable::No,
+                    };
+                    Ok(Seq2SeqModel::Rnn(rnn.with_source_vectors(vectors, trainable)))
+                }
+                (_, model) => Ok(model),
+            }
+        })
+    }
+
+    fn evaluate(
+        config: &TrainConfig,
+        section: &TranslateConfig,
+        run: &RunDir,
+        device: &Device,
+        decoding: Decoding,
+    ) -> Result<EvalReport, TrainError> {
+        Translator {
+            config: section.clone(),
+            run: load_run(config, section, run, device)?,
+            dir: run.clone(),
+        }
+        .evaluate(decoding, device)
+    }
+}
+
+fn load_run(
+    config: &TrainConfig,
+    section: &TranslateConfig,
+    run: &RunDir,
+    device: &Device,
+) -> Result<Seq2SeqRun, TrainError> {
+    seq2seq::load(
+        &section.seq2seq,
+        section.max_len,
+        config.common.batch_size,
+        Translate::NAME,
+        run,
+        device,
+    )
+}
+
+/// A finished translate run, ready to translate sentences.
+pub struct Translator {
+    /// Its config.
+    pub config: TranslateConfig,
+    /// Its vocabularies and model.
+    pub run: Seq2SeqRun,
+    /// Its directory.
+    pub dir: RunDir,
+}
+
+impl Translator {
+    /// Loads the translator of the run in `run`.
+    ///
+    /// # Errors
+    ///
+    /// If the directory holds no finished translate run (a reverse run
+    /// translates symbols, not sentences), or its files are damaged.
+    pub fn load(run: &std::path::Path, device: &Device) -> Result<Self, TrainError> {
+        let run = RunDir::new(run);
+        let config = run.read_config(None)?;
+        let super::TaskConfig::Translate(section) = &config.task else {
+            return Err(TrainError::Input(format!(
+                "{}: holds a {} run, which has no translator; `attn translate` needs a translate run",
+                run.path().display(),
+                config.task.name()
+            )));
+        };
+        Ok(Self {
+            run: load_run(&config, section, &run, device)?,
+            config: section.clone(),
+            dir: run,
+        })
+    }
+
+    /// Decodes the run's test split and scores it.
+    ///
+    /// # Errors
+    ///
+    /// A missing or damaged test split.
+    pub fn evaluate(&self, decoding: Decoding, device: &Device) -> Result<EvalReport, TrainError> {
+        let pairs = corpus::read_split(&self.dir, "test")?;
+        let (test, _) = corpus::encode(&pairs, &self.run.vocab);
+        let references: Vec<Vec<String>> = pairs.into_iter().map(|p| p.french).collect();
+        Ok(self.run.evaluate(&test, &references, decoding, device))
+    }
+
+    /// Translates `text`.
+    ///
+    /// # Errors
+    ///
+    /// If the text has no words, or is longer than the run's model can read.
+    pub fn translate(
+        &self,
+        text: &str,
+        decoding: Decoding,
+        device: &Device,
+    ) -> Result<SentenceTranslation, TrainError> {
+        let source = tokenize(text);
+        if source.is_empty() {
+            return Err(TrainError::Input(format!("`{text}`: no words to translate")));
+        }
+        // The fully connected attention has one weight per source position
+        // it was built for, the transformer one position each; the RNN's
+        // other attentions read any length.
+        let longest = self.config.max_len + 1;
+        let bounded = match self.config.seq2seq.model {
+            ModelKind::Rnn => {
+                (self.config.seq2seq.rnn.attention == AttentionName::Fc).then_some("fully connected attention")
+            }
+            ModelKind::Transformer => Some("transformer"),
+        };
+        if let Some(what) = bounded
+            && source.len() > longest
+        {
+            return Err(TrainError::Input(format!(
+                "`{text}`: {} tokens, but this run's {what} reads at most {longest}",
+                source.len()
+            )));
+        }
+        let encoder = self.run.vocab.source.encoder();
+        let unknown = encoder.unknown(&source).into_iter().map(String::from).collect();
+        let pair = Pair {
+            source: encoder.encode(&source),
+            target: Vec::new(),
+        };
+        let batch = Seq2SeqBatcher.batch(vec![pair], device);
+        let translation = self
+            .run
+            .model
+            .decode(batch.source, &batch.lengths, decoding)
+            .pop()
+            .expect("one translation per sentence");
+        Ok(SentenceTranslation {
+            output: self
+                .run
+                .vocab
+                .target
+                .decode(&translation.tokens)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            source,
+            unknown,
+            attention: translation.attention,
+            heads: Vec::new(),
+            log_prob: translation.log_prob,
+        })
+    }
+}
+
+/// One sentence and its translation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentenceTranslation {
+    /// The source tokens, as the user wrote them (normalised).
+    pub source: Vec<String>,
+    /// Source words outside the training vocabulary (read as `<unk>`).
+    pub unknown: Vec<String>,
+    /// The output tokens.
+    pub output: Vec<String>,
+    /// `[output.len()][source.len()]`: the weights behind each output token
+    /// (the transformer's: the last decoder block's cross-attention,
+    /// averaged over heads).
+    pub attention: Vec<Vec<f32>>,
+    /// `[n_heads][output.len()][source.len()]`: the transformer's
+    /// cross-attention per head; empty for the RNN.
+    pub heads: Vec<Vec<Vec<f32>>>,
+    /// Log-probability of the output, end token included.
+    pub log_prob: f32,
+}
+
+impl SentenceTranslation {
+    /// The attention matrix as a heatmap, output words down, source words
+    /// across.
+    ///
+    /// # Errors
+    ///
+    /// If the output is empty (a model that emits the end token at once has
+    /// no matrix to draw).
+    pub fn heatmap(&self) -> Result<Heatmap, TrainError> {
+        if self.output.is_empty() {
+            return Err(TrainError::Input(format!(
+                "`{}`: the translation is empty, there is no attention matrix to draw",
+                self.source.join(" ")
+            )));
+        }
+        Heatmap::new(
+            format!("{} -> {}", self.source.join(" "), self.output.join(" ")),
+            self.output.clone(),
+            self.source.clone(),
+            self.attention.clone(),
+        )
+    }
+}
+
+/// The attention matrix as text: source words across, output words down,
+/// weights to two decimals.
+///
+/// # Example
+///
+/// ```
+/// use trainer::tasks::translate::{SentenceTranslation, format_matrix};
+/// let t = SentenceTranslation {
+///     source: vec!["i".into(), "love".into(), "you".into()],
+///     unknown: vec![],
+///     output: vec!["je".into(), "t'".into(), "aime".into()],
+///     attention: vec![vec![0.9, 0.05, 0.05], vec![0.1, 0.1, 0.8], vec![0.0, 1.0, 0.0]],
+///     heads: vec![],
+///     log_prob: -0.1,
+/// };
+/// assert_eq!(
+///     format_matrix(&t.source, &t.output, &t.attention),
+///     "         i  love   you\n\
+///      je    0.90  0.05  0.05\n\
+///      t'    0.10  0.10  0.80\n\
+///      aime  0.00  1.00  0.00\n"
+/// );
+/// ```
+pub fn format_matrix(source: &[String], output: &[String], attention: &[Vec<f32>]) -> String {
+    let label = output.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+    let widths: Vec<usize> = source.iter().map(|w| w.chars().count().max(4)).collect();
+    let mut text = " ".repeat(label);
+    for (word, width) in source.iter().zip(&widths) {
+        text.push_str(&format!("  {word:>width$}"));
+    }
+    text.push('\n');
+    for (word, row) in output.iter().zip(attention) {
+        text.push_str(&format!("{word:<label$}"));
+        for (weight, width) in row.iter().zip(&widths) {
+            text.push_str(&format!("  {weight:>width$.2}"));
+        }
+        text.push('\n');
+    }
+    text
+}
