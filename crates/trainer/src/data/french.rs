@@ -2290,6 +2290,28 @@ mod tests {
     }
 
     #[test]
+    fn seed_42_begins_with_these_pairs() {
+        // Printed by `generate(42, 5)` before the module was split into lexicon, grammar and sampling, so that
+        // any change to the draws or the rendering, such as a reordered table, fails here by name.
+        let expected = [
+            ("the mouse looks for the children", "la souris cherche les enfants"),
+            (
+                "do the friends read my letter?",
+                "est-ce que les amis lisent ma lettre ?",
+            ),
+            (
+                "these sad men did not help these cats",
+                "ces hommes tristes n'ont pas aidé ces chats",
+            ),
+        ];
+        let pairs = generate(42, 5);
+        assert_eq!(pairs.len(), 5);
+        for (pair, (english, french)) in pairs.iter().zip(expected) {
+            assert_eq!((pair.english.as_str(), pair.french.as_str()), (english, french));
+        }
+    }
+
+    #[test]
     fn gives_up_after_the_draw_budget() {
         // The documented bound: fewer pairs rather than an endless loop.
         let (pairs, _) = generate_counting_conflicts(3, 1_000, 50);
