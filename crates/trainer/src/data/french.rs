@@ -11,11 +11,12 @@
 //!
 //! # Surface conventions
 //!
-//! The text matches the project's tokenizer (lower case, punctuation split off, words split after an
-//! apostrophe): everything is lower case except the English pronoun *I*; words are separated by single spaces;
-//! statements have no final full stop; questions end in `?` in English and ` ?` in French; English has no
-//! contractions (*do not*, never *don't*). Elided French words keep their apostrophe and stick to the next word
-//! (`t'aime`), so the tokenizer yields `t'`, `aime`. Every sentence has at most 12 English and 14 French tokens.
+//! The text matches the project's tokenizer, [`crate::data::tokenize`] (lower case, punctuation split off, words
+//! split after an apostrophe): everything is lower case except the English pronoun *I*; words are separated by
+//! single spaces; statements have no final full stop; questions end in `?` in English and ` ?` in French; English
+//! has no contractions (*do not*, never *don't*). Elided French words keep their apostrophe and stick to the next
+//! word (`t'aime`), so the tokenizer yields `t'`, `aime`. Every sentence has at most 12 English and 14 French
+//! tokens.
 //!
 //! # Grammar
 //!
@@ -1474,32 +1475,7 @@ mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-
-    /// Mirrors the project's tokenizer (`tatoeba::tokenize`): lower case, split on whitespace, punctuation as
-    /// its own token, and a split after each apostrophe.
-    fn tokenize(text: &str) -> Vec<String> {
-        let mut tokens = Vec::new();
-        for word in text.to_lowercase().split_whitespace() {
-            let mut current = String::new();
-            for c in word.chars() {
-                if ".,!?;:".contains(c) {
-                    if !current.is_empty() {
-                        tokens.push(std::mem::take(&mut current));
-                    }
-                    tokens.push(c.to_string());
-                } else {
-                    current.push(c);
-                    if c == '\'' {
-                        tokens.push(std::mem::take(&mut current));
-                    }
-                }
-            }
-            if !current.is_empty() {
-                tokens.push(current);
-            }
-        }
-        tokens
-    }
+    use crate::data::tokenize::tokenize;
 
     /// The 60 000 pairs of seed 42, built once for all tests, with the conflict count.
     fn sample() -> &'static (Vec<GeneratedPair>, usize) {
@@ -2260,6 +2236,19 @@ mod tests {
             tokenize("est-ce qu'il l'a vue ?"),
             ["est-ce", "qu'", "il", "l'", "a", "vue", "?"]
         );
+    }
+
+    #[test]
+    fn every_pair_tokenizes_into_the_words_the_docs_describe() {
+        // The module docs' surface conventions, through the project's tokenizer: English splits at spaces and
+        // before the final "?"; French splits at spaces and after each elided word's apostrophe (`t'aime`).
+        for pair in &sample().0 {
+            let english = pair.english.to_lowercase().replace('?', " ?");
+            let english: Vec<&str> = english.split(' ').collect();
+            let french: Vec<&str> = pair.french.split(' ').flat_map(|w| w.split_inclusive('\'')).collect();
+            assert_eq!(tokenize(&pair.english), english, "{}", pair.english);
+            assert_eq!(tokenize(&pair.french), french, "{}", pair.french);
+        }
     }
 
     #[test]
