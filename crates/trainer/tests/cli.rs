@@ -773,3 +773,50 @@ fn classify_names_a_missing_word_list() {
         text(&out)
     );
 }
+
+#[test]
+fn runs_of_release_0_1_still_evaluate() {
+    // Copies: `attn eval` writes nothing, but a test must not be able to change the fixtures.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/release-0.1.0");
+    let dir = tempfile::tempdir().unwrap();
+    // What release 0.1.0's `attn eval` printed for these runs (tests/data/release-0.1.0/README.md).
+    for (task, expected) in [
+        (
+            "reverse",
+            "20 test sentences, BLEU 1.22, exact match 0.00%, token accuracy 2.88%",
+        ),
+        (
+            "translate",
+            "30 test sentences, BLEU 0.30, exact match 0.00%, token accuracy 2.42%",
+        ),
+    ] {
+        let run = dir.path().join(task);
+        copy_dir(&fixtures.join(task), &run);
+        let out = attn(&["eval", "--run", run.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{}: {expected}\n", run.display())
+        );
+    }
+    let out = attn(&[
+        "translate",
+        "--run",
+        dir.path().join("translate").to_str().unwrap(),
+        "I love you",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
