@@ -1,0 +1,300 @@
+//! The `attn` options that reach every model of the workspace: the
+//! transformer (`--model transformer`), pre-trained word vectors
+//! (`--word-vectors`) and the article's encoder-only layouts
+//! (`--encoder-self-attention`), each through the real program, with bad
+//! values giving clear errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use burn::prelude::*;
+use trainer::tasks::seq2seq::Seq2SeqModel;
+use trainer::tasks::translate::Translator;
+
+fn attn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args(args)
+        .env("RUST_LOG", "info,burn_train=warn")
+        .output()
+        .expect("attn runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// One metric per epoch, from `metrics.csv`.
+fn metric(run: &Path, split: &str, name: &str) -> Vec<f64> {
+    std::fs::read_to_string(run.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields[1] == split && fields[2] == name).then(|| fields[3].parse().unwrap())
+        })
+        .collect()
+}
+
+/// `attn train TASK --run-dir RUN ARGS...`, asserting success.
+fn train_ok(task: &str, run: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["train", task, "--run-dir", run.to_str().unwrap()];
+    all.extend(args);
+    let out = attn(&all);
+    assert!(out.status.success(), "{}", text(&out));
+    out
+}
+
+#[test]
+fn the_transformer_trains_and_decodes_greedily_and_by_beam() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("reverse");
+    train_ok(
+        "reverse",
+        &run,
+        &[
+            "--model",
+            "transformer",
+            "--train-size",
+            "600",
+            "--epochs",
+            "4",
+            "--d-model",
+            "32",
+            "--n-heads",
+            "4",
+            "--d-ff",
+            "64",
+            "--n-layers",
+            "2",
+            "--batch-size",
+            "32",
+        ],
+    );
+    let loss = metric(&run, "valid", "Loss");
+    assert_eq!(loss.len(), 4);
+    assert!(loss[3] < loss[0], "the validation loss falls: {loss:?}");
+    let config = std::fs::read_to_string(run.join("config.json")).unwrap();
+    assert!(config.contains(r#""model": "transformer""#), "{config}");
+    for beam in [None, Some("3")] {
+        let mut args = vec!["eval", "--run", run.to_str().unwrap()];
+        args.extend(beam.map(|b| ["--beam", b]).into_iter().flatten());
+        let out = attn(&args);
+        assert!(out.status.success(), "{}", text(&out));
+        // A tenth of the training size, as the reverse task holds out.
+        assert!(text(&out).contains(": 60 test sentences, BLEU "), "{}", text(&out));
+    }
+}
+
+#[test]
+fn model_flags_belong_to_their_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run = run.to_str().unwrap();
+    for (args, message) in [
+        (
+            vec!["--model", "transformer", "--attention", "luong-dot"],
+            "error: --attention applies to --model rnn, and this run trains --model transformer",
+        ),
+        (
+            vec!["--n-heads", "4"],
+            "error: --n-heads applies to --model transformer, and this run trains --model rnn",
+        ),
+        (
+            vec!["--model", "transformer", "--teacher-forcing", "0.5"],
+            "error: config: invalid `teacher_forcing`: the transformer trains on every position at once",
+        ),
+        (
+            vec!["--model", "transformer", "--d-model", "30", "--n-heads", "4"],
+            "error: config: invalid `n_heads`: must divide d_model=30 (the model width), got 4",
+        ),
+        (vec!["--model", "lstm"], "invalid value 'lstm' for '--model <MODEL>'"),
+    ] {
+        let mut all = vec!["train", "translate", "--run-dir", run];
+        all.extend(&args);
+        let out = attn(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
+        assert!(!Path::new(run).exists(), "a refused run writes nothing");
+    }
+}
+
+/// `attn train translate` at sizes that train in seconds.
+const SMALL: [&str; 8] = [
+    "--train-size",
+    "300",
+    "--d-embed",
+    "8",
+    "--d-hidden",
+    "16",
+    "--max-len",
+    "8",
+];
+
+/// Vectors of width 8 for three words of the built-in corpus and one word
+/// it does not have, in GloVe's format; row `k` is `k + 0.125 j` for column
+/// `j`, exact in binary.
+fn write_vectors(path: &Path) {
+    let mut text = String::new();
+    for (k, word) in ["i", "love", "you", "zebra"].iter().enumerate() {
+        let values: Vec<String> = (0..8).map(|j| format!("{}", k as f32 + 0.125 * j as f32)).collect();
+        text.push_str(&format!("{word} {}\n", values.join(" ")));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn frozen_word_vectors_initialise_the_embeddings_and_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = dir.path().join("glove.txt");
+    write_vectors(&vectors);
+    let run = dir.path().join("glove");
+    let mut args = SMALL.to_vec();
+    args.extend([
+        "--epochs",
+        "1",
+        "--word-vectors",
+        vectors.to_str().unwrap(),
+        "--word-vectors-mode",
+        "frozen",
+    ]);
+    let out = train_ok("translate", &run, &args);
+    // The built-in corpus has "i", "love" and "you" among its English words, not "zebra".
+    assert!(
+        text(&out).contains(&format!("{}: vectors for 3 of the ", vectors.display())),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("English words"), "{}", text(&out));
+    let device = Device::default();
+    let translator = Translator::load(&run, &device).unwrap();
+    let Seq2SeqModel::Rnn(model) = &translator.run.model else {
+        panic!("an RNN run")
+    };
+    let weights = model.source_embedding.weight.val().into_data().to_vec::<f32>().unwrap();
+    for (k, word) in ["i", "love", "you"].iter().enumerate() {
+        let row = translator
+            .run
+            .vocab
+            .source
+            .tokens
+            .iter()
+            .position(|t| t == word)
+            .unwrap();
+        let expected: Vec<f32> = (0..8).map(|j| k as f32 + 0.125 * j as f32).collect();
+        // Frozen: exactly the file's values after an epoch of training.
+        assert_eq!(&weights[row * 8..row * 8 + 8], &expected[..], "{word}");
+    }
+}
+
+#[test]
+fn trainable_word_vectors_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = dir.path().join("glove.txt");
+    write_vectors(&vectors);
+    let run = dir.path().join("glove");
+    let mut args = SMALL.to_vec();
+    args.extend(["--epochs", "1", "--word-vectors", vectors.to_str().unwrap()]);
+    train_ok("translate", &run, &args);
+    let device = Device::default();
+    let translator = Translator::load(&run, &device).unwrap();
+    let Seq2SeqModel::Rnn(model) = &translator.run.model else {
+        panic!("an RNN run")
+    };
+    let weights = model.source_embedding.weight.val().into_data().to_vec::<f32>().unwrap();
+    let row = translator
+        .run
+        .vocab
+        .source
+        .tokens
+        .iter()
+        .position(|t| t == "love")
+        .unwrap();
+    let file: Vec<f32> = (0..8).map(|j| 1.0 + 0.125 * j as f32).collect();
+    assert_ne!(
+        &weights[row * 8..row * 8 + 8],
+        &file[..],
+        "trainable vectors are updated"
+    );
+}
+
+#[test]
+fn bad_word_vectors_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = dir.path().join("narrow.txt");
+    std::fs::write(&vectors, "i 0.5 0.25\n").unwrap();
+    let run = dir.path().join("run");
+    let mut args = vec!["train", "translate", "--run-dir", run.to_str().unwrap()];
+    args.extend(SMALL);
+    args.extend(["--word-vectors", vectors.to_str().unwrap()]);
+    let out = attn(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("error: {}:1: `i` has 2 values, expected 8", vectors.display())),
+        "{}",
+        text(&out)
+    );
+    let out = attn(&[
+        "train",
+        "translate",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--model",
+        "transformer",
+        "--word-vectors",
+        vectors.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out)
+            .contains("config: invalid `word_vectors`: pre-trained vectors initialise the RNN's source embeddings"),
+        "{}",
+        text(&out)
+    );
+    let out = attn(&["train", "translate", "--word-vectors-mode", "maybe"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("invalid value 'maybe'"), "{}", text(&out));
+}
+
+#[test]
+fn the_encoder_only_layouts_train_in_the_translator() {
+    let dir = tempfile::tempdir().unwrap();
+    for layout in ["dot", "qkv"] {
+        let run = dir.path().join(layout);
+        let mut args = SMALL.to_vec();
+        args.extend(["--encoder-self-attention", layout, "--epochs", "2"]);
+        train_ok("translate", &run, &args);
+        let loss = metric(&run, "valid", "Loss");
+        assert!(loss[1] < loss[0], "{layout}: the validation loss falls: {loss:?}");
+        let config = std::fs::read_to_string(run.join("config.json")).unwrap();
+        assert!(
+            config.contains(&format!(r#""encoder_self_attention": "{layout}""#)),
+            "{config}"
+        );
+        let out = attn(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    // Two heads over a forward encoder of width 15.
+    let out = attn(&[
+        "train",
+        "translate",
+        "--run-dir",
+        dir.path().join("odd").to_str().unwrap(),
+        "--direction",
+        "forward",
+        "--d-hidden",
+        "15",
+        "--encoder-self-attention",
+        "qkv",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("n_heads=2 must divide the encoder width 15"),
+        "{}",
+        text(&out)
+    );
+}
