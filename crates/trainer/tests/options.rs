@@ -175,7 +175,7 @@ fn frozen_word_vectors_initialise_the_embeddings_and_stay() {
     let Seq2SeqModel::Rnn(model) = &translator.run.model else {
         panic!("an RNN run")
     };
-    let weights = model.source_embedding.weight.val().into_data().to_vec::<f32>().unwrap();
+    let weights = model.source_embedding.weight.val().into_data().try_to_vec::<f32>().unwrap();
     for (k, word) in ["i", "love", "you"].iter().enumerate() {
         let row = translator
             .run
@@ -205,7 +205,7 @@ fn trainable_word_vectors_move() {
     let Seq2SeqModel::Rnn(model) = &translator.run.model else {
         panic!("an RNN run")
     };
-    let weights = model.source_embedding.weight.val().into_data().to_vec::<f32>().unwrap();
+    let weights = model.source_embedding.weight.val().into_data().try_to_vec::<f32>().unwrap();
     let row = translator
         .run
         .vocab
