@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use trainer::TrainError;
 use trainer::config::{CommonConfig, TrainConfig};
-use trainer::tasks::Task;
-use trainer::tasks::classify::{Classifier, ClassifyConfig, ClassifyReport, WordPrediction, classify};
+use trainer::task::Task;
+use trainer::tasks::classify::{ClassifyConfig, ClassifyReport, WordPrediction, classify};
 
 /// Words the example classifies, one per language of the default lists.
 pub const WORDS: [&str; 5] = ["schmetterling", "weather", "fromage", "mariposa", "farfalla"];
@@ -75,7 +75,7 @@ pub struct Outcome {
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     let device = trainer::device::select(options.common.device.as_deref())?;
     let train_seconds = crate::train_or_reuse(&options.run, &options.config(), options.devices, &device)?;
-    let trained = Classifier::load(&options.run, &device)?;
+    let trained = trainer::training::classifier(&options.run, &device)?;
     let test = trained.evaluate(&device)?;
     let predictions = options
         .words

@@ -35,7 +35,7 @@ pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize, device: 
     let dir = RunDir::new(run);
     let task = Some(config.task.name());
     if dir.is_finished() {
-        dir.read_config(task)?;
+        TrainConfig::read(&dir, task)?;
         tracing::info!(
             "{}: already trained, reusing it (delete the directory to train again)",
             run.display()
@@ -46,7 +46,7 @@ pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize, device: 
     if dir.is_fresh() {
         train(config, run, Start::Fresh, devices, device)?;
     } else {
-        train(&dir.read_config(task)?, run, Start::Resume, devices, device)?;
+        train(&TrainConfig::read(&dir, task)?, run, Start::Resume, devices, device)?;
     }
     Ok(started.elapsed().as_secs_f64())
 }

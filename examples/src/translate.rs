@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use trainer::TrainError;
 use trainer::config::{CommonConfig, TrainConfig};
+use trainer::task::{Decoding, Task};
 use trainer::tasks::seq2seq::EvalReport;
-use trainer::tasks::translate::{SentenceTranslation, TranslateConfig, Translator, format_matrix};
-use trainer::tasks::{Decoding, Task};
+use trainer::tasks::translate::{SentenceTranslation, TranslateConfig, format_matrix};
 
 /// The article's sentence.
 pub const SENTENCE: &str = "I love you";
@@ -95,7 +95,7 @@ impl Outcome {
 pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     let device = trainer::device::select(options.common.device.as_deref())?;
     let train_seconds = crate::train_or_reuse(&options.run, &options.config(), options.devices, &device)?;
-    let translator = Translator::load(&options.run, &device)?;
+    let translator = trainer::training::translator(&options.run, &device)?;
     let test = translator.evaluate(Decoding::Greedy, &device)?;
     let translation = translator.translate(SENTENCE, Decoding::Greedy, &device)?;
     // An undertrained model may end the sentence at once: no matrix to draw.

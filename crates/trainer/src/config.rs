@@ -22,113 +22,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::TrainError;
+use crate::run_dir::{RELEASE, RunDir};
 use crate::tasks::TaskConfig;
 
-/// This release, as `config.json` records it.
-pub const RELEASE: &str = env!("CARGO_PKG_VERSION");
-
-/// The fields every task has.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
-#[group(skip)]
-pub struct CommonConfig {
-    /// Seed of initialisation, data, shuffling, dropout and teacher forcing.
-    #[arg(long)]
-    pub seed: u64,
-    /// Epochs to train.
-    #[arg(long)]
-    pub epochs: usize,
-    /// Sequences per batch.
-    #[arg(long)]
-    pub batch_size: usize,
-    /// Peak learning rate of Adam, whatever the schedule.
-    #[arg(long)]
-    pub learning_rate: f64,
-    /// The learning-rate schedule.
-    #[arg(long)]
-    pub schedule: ScheduleName,
-    /// Warm-up steps for `warmup-cosine` and `noam`.
-    #[arg(long)]
-    pub warmup_steps: usize,
-    /// Clip each parameter's gradient to this L2 norm (Burn clips per
-    /// parameter tensor, not over all of them); 0 turns clipping off.
-    #[arg(long)]
-    pub grad_clip: f64,
-    /// Label smoothing, in [0, 1).
-    #[arg(long)]
-    pub label_smoothing: f64,
-    /// Stop when the validation loss has not improved for this many epochs.
-    #[arg(long)]
-    pub early_stopping: Option<usize>,
-    /// Backend: flex, ndarray or wgpu (those compiled in); Burn's choice if
-    /// absent.
-    #[arg(long)]
-    pub device: Option<String>,
-}
-
-impl Default for CommonConfig {
-    fn default() -> Self {
-        Self {
-            seed: 42,
-            epochs: 10,
-            batch_size: 32,
-            learning_rate: 3e-3,
-            schedule: ScheduleName::Constant,
-            warmup_steps: 100,
-            grad_clip: 1.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            device: None,
-        }
-    }
-}
-
-impl CommonConfig {
-    /// Checks the values.
-    ///
-    /// # Errors
-    ///
-    /// Names the field and the value.
-    pub fn validate(&self) -> Result<(), TrainError> {
-        for (field, value) in [("epochs", self.epochs), ("batch_size", self.batch_size)] {
-            positive(field, value)?;
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return invalid(
-                "learning_rate",
-                format!("must be in (0, 1], got {}", self.learning_rate),
-            );
-        }
-        if !(0.0..1.0).contains(&self.label_smoothing) {
-            return invalid(
-                "label_smoothing",
-                format!("must be in [0, 1), got {}", self.label_smoothing),
-            );
-        }
-        if self.grad_clip.is_nan() || self.grad_clip < 0.0 {
-            return invalid(
-                "grad_clip",
-                format!("must be 0 (off) or positive, got {}", self.grad_clip),
-            );
-        }
-        if self.early_stopping == Some(0) {
-            return invalid("early_stopping", "must be at least 1 epoch, got 0".into());
-        }
-        Ok(())
-    }
-}
-
-/// The error of a config field with a bad value: "config: invalid `field`: reason".
-pub fn invalid<T>(field: &str, reason: String) -> Result<T, TrainError> {
-    Err(TrainError::Input(format!("config: invalid `{field}`: {reason}")))
-}
-
-/// [`invalid`] unless `value` is at least 1.
-pub fn positive(field: &str, value: usize) -> Result<(), TrainError> {
-    if value == 0 {
-        return invalid(field, "must be at least 1, got 0".into());
-    }
-    Ok(())
-}
+pub use crate::session::{CommonConfig, ScheduleName};
 
 /// Everything a training run is made of; `config.json` in the run directory
 /// holds it resolved.
@@ -277,21 +174,6 @@ impl TrainConfig {
     }
 }
 
-/// The learning-rate schedule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScheduleName {
-    /// The same rate throughout.
-    Constant,
-    /// Linear warm-up from a hundredth of the rate, then cosine decay to a
-    /// hundredth of it.
-    WarmupCosine,
-    /// Vaswani et al.'s schedule, `d^-0.5 * min(step^-0.5, step * warmup^-1.5)`
-    /// (`d` the model width), scaled so that its peak, at the end of the
-    /// warm-up, is the learning rate.
-    Noam,
-}
-
 /// A run directory's `config.json` as release 0.1.0 wrote it: one flat list
 /// of every task's fields. [`TrainConfig::from_release_0_1`] reads it.
 const RELEASE_0_1_FIELDS: [&str; 35] = [
@@ -333,6 +215,43 @@ const RELEASE_0_1_FIELDS: [&str; 35] = [
 ];
 
 impl TrainConfig {
+    /// Reads the config of the run in `run`, checking that it holds a run
+    /// of `task` when one is given. A `config.json` without a `release` was
+    /// written by release 0.1.0 and is read as that release wrote it.
+    ///
+    /// # Errors
+    ///
+    /// If the directory holds no readable config, a config another release
+    /// wrote that this one cannot read (the message names that release), or a
+    /// run of another task.
+    pub fn read(run: &RunDir, task: Option<&str>) -> Result<Self, TrainError> {
+        let path = run.config_path();
+        let (release, fields) = run.read_fields()?;
+        let config = match release {
+            None => Self::from_release_0_1(fields)
+                .map_err(|e| TrainError::Input(format!("{}: written by release 0.1.0: {e}", path.display()))),
+            Some(release) if release == RELEASE => {
+                Self::from_map(fields).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
+            }
+            Some(release) => Self::from_map(fields).map_err(|e| {
+                TrainError::Input(format!(
+                    "{}: written by attn {release}, which this release ({RELEASE}) cannot read: {e}",
+                    path.display(),
+                ))
+            }),
+        }?;
+        if let Some(task) = task
+            && config.task.name() != task
+        {
+            return Err(TrainError::Input(format!(
+                "{}: holds a `{}` run, not `{task}`",
+                run.path().display(),
+                config.task.name(),
+            )));
+        }
+        Ok(config)
+    }
+
     /// The config of a run directory written by release 0.1.0, whose
     /// `config.json` lists every task's fields in one flat table and has no
     /// `release` key. The fields of the run's task keep their values (the

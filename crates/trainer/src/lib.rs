@@ -4,9 +4,13 @@
 //!
 //! # The house
 //!
-//! - [`tasks`]: one file per task behind the [`tasks::Task`] seam, with its
-//!   config section, data, model, learner step, evaluation and report.
-//! - [`training`]: a run's lifecycle, the same for every task.
+//! - [`task`]: the seam, [`task::Task`]: a task's config section, data,
+//!   model, learner step, evaluation and report.
+//! - [`tasks`]: one file per task, and the one list of them.
+//! - [`lifecycle`] and [`session`]: a run's lifecycle and what a task trains
+//!   in, the same for every task.
+//! - [`training`]: `attn train` and `attn eval` as functions, and the
+//!   trained models of a run.
 //! - [`run_dir`]: the run directory and every file name in it.
 //! - [`config`]: the common fields and the task's section, from files and
 //!   flags.
@@ -25,8 +29,8 @@
 //! ```
 //! use trainer::config::TrainConfig;
 //! use trainer::run_dir::Start;
-//! use trainer::tasks::Decoding;
-//! use trainer::tasks::translate::{TranslateConfig, Translator};
+//! use trainer::task::Decoding;
+//! use trainer::tasks::translate::TranslateConfig;
 //! let dir = tempfile::tempdir().unwrap();
 //! let run = dir.path().join("translate");
 //! let mut section = TranslateConfig { train_size: 300, ..TranslateConfig::default() };
@@ -37,7 +41,7 @@
 //! let device = trainer::device::select(None)?;
 //! let summary = trainer::training::train(&config, &run, Start::Fresh, 1, &device)?;
 //! assert_eq!(summary.epochs, 1);
-//! let translator = Translator::load(&run, &device)?;
+//! let translator = trainer::training::translator(&run, &device)?;
 //! let report = translator.evaluate(Decoding::Greedy, &device)?;
 //! assert_eq!(report.sentences, 30); // a tenth of the training size
 //! let translation = translator.translate("I love you", Decoding::Greedy, &device)?;
@@ -52,9 +56,12 @@ pub mod allocator;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod lifecycle;
 pub mod metrics;
 pub mod report;
 pub mod run_dir;
+pub mod session;
+pub mod task;
 pub mod tasks;
 pub mod training;
 
@@ -70,4 +77,20 @@ pub enum TrainError {
     /// Training stopped on an error (a non-finite loss, say).
     #[error("training failed: {0}")]
     Training(String),
+}
+
+impl TrainError {
+    /// The error of a config field with a bad value: "config: invalid
+    /// `field`: reason".
+    pub fn invalid<T>(field: &str, reason: String) -> Result<T, TrainError> {
+        Err(TrainError::Input(format!("config: invalid `{field}`: {reason}")))
+    }
+
+    /// [`TrainError::invalid`] unless `value` is at least 1.
+    pub fn positive(field: &str, value: usize) -> Result<(), TrainError> {
+        if value == 0 {
+            return Self::invalid(field, "must be at least 1, got 0".into());
+        }
+        Ok(())
+    }
 }

@@ -7,9 +7,10 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand}
 use trainer::TrainError;
 use trainer::config::TrainConfig;
 use trainer::run_dir::{RunDir, Start};
-use trainer::tasks::classify::{Classifier, classify};
-use trainer::tasks::translate::{Translator, format_matrix};
-use trainer::tasks::{Decoding, TaskConfig, given_ids};
+use trainer::task::Decoding;
+use trainer::tasks::classify::classify;
+use trainer::tasks::translate::format_matrix;
+use trainer::tasks::{TaskConfig, given_ids};
 use trainer::training;
 
 /// Flex allocates a buffer for every operation's output; mimalloc reuses them where glibc's malloc
@@ -188,7 +189,7 @@ fn run_train(command: TrainCommand) -> Result<(), TrainError> {
                     fixed.join(", ")
                 )));
             }
-            let mut config = RunDir::new(&run).read_config(Some(&task))?;
+            let mut config = TrainConfig::read(&RunDir::new(&run), Some(&task))?;
             config.update_from(&matches)?;
             (config, run, Start::Resume)
         }
@@ -236,7 +237,7 @@ fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
 
 fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
     let device = trainer::device::select(args.device.as_deref())?;
-    let trained = Classifier::load(&args.run, &device)?;
+    let trained = training::classifier(&args.run, &device)?;
     let mut maps = Vec::new();
     let mut heads = 1;
     for word in &args.words {
@@ -277,7 +278,7 @@ fn run_eval(run: PathBuf, beam: Option<usize>, device: Option<String>) -> Result
 fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let decoding = decoding(args.beam)?;
     let device = trainer::device::select(args.device.as_deref())?;
-    let translator = Translator::load(&args.run, &device)?;
+    let translator = training::translator(&args.run, &device)?;
     let mut maps = Vec::new();
     for sentence in &args.sentences {
         let translation = translator.translate(sentence, decoding, &device)?;

@@ -30,10 +30,12 @@ use burn::store::ModuleRecord;
 use burn::train::checkpoint::{Checkpointer, FileCheckpointer};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::TrainError;
-use crate::config::{RELEASE, TrainConfig};
+
+/// This release, as `config.json` records it.
+pub const RELEASE: &str = env!("CARGO_PKG_VERSION");
 
 /// How a run starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,9 +155,9 @@ impl RunDir {
         }
     }
 
-    /// Creates a fresh run's directory atomically: `config` and whatever
-    /// `write` adds (vocabularies, splits) go to a hidden sibling directory,
-    /// renamed into place once complete.
+    /// Creates a fresh run's directory atomically: `config.json` with the
+    /// config's `fields` and whatever `write` adds (vocabularies, splits) go
+    /// to a hidden sibling directory, renamed into place once complete.
     ///
     /// # Errors
     ///
@@ -163,7 +165,7 @@ impl RunDir {
     /// left behind), or the directory was filled meanwhile.
     pub fn create(
         &self,
-        config: &TrainConfig,
+        fields: &Map<String, Value>,
         write: impl FnOnce(&RunDir) -> Result<(), TrainError>,
     ) -> Result<(), TrainError> {
         let parent = match self.path.parent() {
@@ -181,7 +183,7 @@ impl RunDir {
             .tempdir_in(parent)
             .map_err(fail)?;
         let staged = RunDir::new(staging.path());
-        staged.write_config(config)?;
+        staged.write_fields(fields)?;
         write(&staged)?;
         // rename(2) replaces an empty directory and refuses a full one.
         if self.path.exists() && self.is_fresh() {
@@ -194,31 +196,28 @@ impl RunDir {
         })
     }
 
-    /// Writes `config.json`, with this release's number.
+    /// Writes `config.json`: this release's number, then the config's
+    /// `fields`, the task first.
     ///
     /// # Errors
     ///
     /// If the directory is not writable.
-    pub fn write_config(&self, config: &TrainConfig) -> Result<(), TrainError> {
-        // The release and the task first, then the common fields and the task's.
-        let mut fields = config.to_map();
-        let mut map = serde_json::Map::new();
+    pub fn write_fields(&self, fields: &Map<String, Value>) -> Result<(), TrainError> {
+        let mut fields = fields.clone();
+        let mut map = Map::new();
         map.insert("release".into(), Value::String(RELEASE.into()));
         map.extend(fields.remove_entry("task"));
         map.extend(fields);
         write_json(&self.config_path(), &map)
     }
 
-    /// Reads the run's config, checking that it holds a run of `task` when
-    /// one is given. A `config.json` without a `release` was written by
-    /// release 0.1.0 and is read as that release wrote it.
+    /// Reads `config.json`: the release that wrote it (none before 0.2.0)
+    /// and the config's fields.
     ///
     /// # Errors
     ///
-    /// If the directory holds no readable config, a config another release
-    /// wrote that this one cannot read (the message names that release), or a
-    /// run of another task.
-    pub fn read_config(&self, task: Option<&str>) -> Result<TrainConfig, TrainError> {
+    /// If the directory has no `config.json`, or it is not a JSON table.
+    pub fn read_fields(&self) -> Result<(Option<String>, Map<String, Value>), TrainError> {
         let path = self.config_path();
         if !path.exists() {
             return Err(TrainError::Input(format!(
@@ -226,36 +225,18 @@ impl RunDir {
                 self.path.display()
             )));
         }
-        let Value::Object(mut map) = read_json::<Value>(&path)? else {
+        let Value::Object(mut fields) = read_json::<Value>(&path)? else {
             return Err(TrainError::Input(format!(
                 "{}: expected a table of fields",
                 path.display()
             )));
         };
-        let config = match map.remove("release") {
-            None => TrainConfig::from_release_0_1(map)
-                .map_err(|e| TrainError::Input(format!("{}: written by release 0.1.0: {e}", path.display()))),
-            Some(Value::String(release)) if release == RELEASE => {
-                TrainConfig::from_map(map).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
-            }
-            Some(release) => TrainConfig::from_map(map).map_err(|e| {
-                TrainError::Input(format!(
-                    "{}: written by attn {}, which this release ({RELEASE}) cannot read: {e}",
-                    path.display(),
-                    release.as_str().map_or_else(|| release.to_string(), String::from)
-                ))
-            }),
-        }?;
-        if let Some(task) = task
-            && config.task.name() != task
-        {
-            return Err(TrainError::Input(format!(
-                "{}: holds a `{}` run, not `{task}`",
-                self.path.display(),
-                config.task.name(),
-            )));
-        }
-        Ok(config)
+        let release = match fields.remove("release") {
+            None => None,
+            Some(Value::String(release)) => Some(release),
+            Some(other) => Some(other.to_string()),
+        };
+        Ok((release, fields))
     }
 
     /// The release that wrote the run's config: `0.1.0` for a config
@@ -385,18 +366,19 @@ mod tests {
     fn a_failed_creation_leaves_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
         let run = RunDir::new(dir.path().join("run"));
-        let config = TrainConfig::for_task("reverse").unwrap();
+        let mut fields = Map::new();
+        fields.insert("task".into(), Value::String("reverse".into()));
         let error = run
-            .create(&config, |staged| {
+            .create(&fields, |staged| {
                 write_json(&staged.vocab_path(), &1)?;
                 Err(TrainError::Input("the data was bad".into()))
             })
             .unwrap_err();
         assert_eq!(error.to_string(), "the data was bad");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no run, no staging");
-        run.create(&config, |staged| write_json(&staged.vocab_path(), &1))
+        run.create(&fields, |staged| write_json(&staged.vocab_path(), &1))
             .unwrap();
-        assert_eq!(run.read_config(Some("reverse")).unwrap(), config);
+        assert_eq!(run.read_fields().unwrap(), (Some(RELEASE.to_string()), fields));
         assert!(run.vocab_path().exists());
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),

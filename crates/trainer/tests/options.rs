@@ -9,7 +9,6 @@ use std::process::{Command, Output};
 
 use burn::prelude::*;
 use trainer::tasks::seq2seq::Seq2SeqModel;
-use trainer::tasks::translate::Translator;
 
 fn attn(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attn"))
@@ -171,11 +170,17 @@ fn frozen_word_vectors_initialise_the_embeddings_and_stay() {
     );
     assert!(text(&out).contains("English words"), "{}", text(&out));
     let device = Device::default();
-    let translator = Translator::load(&run, &device).unwrap();
+    let translator = trainer::training::translator(&run, &device).unwrap();
     let Seq2SeqModel::Rnn(model) = &translator.run.model else {
         panic!("an RNN run")
     };
-    let weights = model.source_embedding.weight.val().into_data().try_to_vec::<f32>().unwrap();
+    let weights = model
+        .source_embedding
+        .weight
+        .val()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     for (k, word) in ["i", "love", "you"].iter().enumerate() {
         let row = translator
             .run
@@ -201,11 +206,17 @@ fn trainable_word_vectors_move() {
     args.extend(["--epochs", "1", "--word-vectors", vectors.to_str().unwrap()]);
     train_ok("translate", &run, &args);
     let device = Device::default();
-    let translator = Translator::load(&run, &device).unwrap();
+    let translator = trainer::training::translator(&run, &device).unwrap();
     let Seq2SeqModel::Rnn(model) = &translator.run.model else {
         panic!("an RNN run")
     };
-    let weights = model.source_embedding.weight.val().into_data().try_to_vec::<f32>().unwrap();
+    let weights = model
+        .source_embedding
+        .weight
+        .val()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     let row = translator
         .run
         .vocab

@@ -24,15 +24,15 @@ use models::{EncoderTransformer, EncoderTransformerConfig, Pooling};
 use serde::{Deserialize, Serialize};
 
 use super::transformer::{NormName, PositionsName, TransformerOptions};
-use super::{Decoding, Task};
 use crate::TrainError;
-use crate::config::{CommonConfig, ScheduleName, TrainConfig, invalid, positive};
 use crate::data::wordlists::{LabelledWord, WordList, WordSplits, read_word_lists};
 use crate::data::{BOS, Encoder, PAD, Vocabulary};
 use crate::metrics::FiniteLoss;
 use crate::report::heatmap::Heatmap;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_atomic, write_json};
-use crate::training::{Session, save_model};
+use crate::session::{CommonConfig, ScheduleName};
+use crate::session::{Session, save_model};
+use crate::task::{Decoding, Task};
 
 /// The classify task.
 pub struct Classify;
@@ -343,12 +343,12 @@ impl Task for Classify {
 
     fn validate(config: &ClassifyConfig, _: &CommonConfig) -> Result<(), TrainError> {
         if config.max_len < 2 {
-            return invalid("max_len", format!("must be at least 2, got {}", config.max_len));
+            return TrainError::invalid("max_len", format!("must be at least 2, got {}", config.max_len));
         }
         if config.per_language == Some(0) {
-            return invalid("per_language", "must be at least 1, got 0".into());
+            return TrainError::invalid("per_language", "must be at least 1, got 0".into());
         }
-        positive("ngrams", config.ngrams)?;
+        TrainError::positive("ngrams", config.ngrams)?;
         config.transformer.validate()?;
         config
             .model_config(5, 2)
@@ -437,7 +437,7 @@ impl Task for Classify {
     }
 
     fn evaluate(
-        config: &TrainConfig,
+        common: &CommonConfig,
         section: &ClassifyConfig,
         run: &RunDir,
         device: &Device,
@@ -448,7 +448,7 @@ impl Task for Classify {
                 "--beam decodes sentences; a classify run has none".into(),
             ));
         }
-        Classifier::from_run(run, section.clone(), config.common.batch_size, device)?.evaluate(device)
+        Classifier::from_run(run, section.clone(), common.batch_size, device)?.evaluate(device)
     }
 }
 
@@ -467,23 +467,19 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// Loads the trained classifier of the run in `run`.
+    /// The classifier of the run in `dir`, whose config is `common` and
+    /// `section` (`trainer::training::classifier` reads them from the run).
     ///
     /// # Errors
     ///
-    /// If the run is not a finished classify run, or its model file is
-    /// damaged.
-    pub fn load(run: &Path, device: &Device) -> Result<Self, TrainError> {
-        let run = RunDir::new(run);
-        let config = run.read_config(None)?;
-        match config.task {
-            super::TaskConfig::Classify(section) => Self::from_run(&run, section, config.common.batch_size, device),
-            other => Err(TrainError::Input(format!(
-                "{}: holds a `{}` run, not `classify`",
-                run.path().display(),
-                other.name()
-            ))),
-        }
+    /// An unfinished run, or damaged files.
+    pub fn open(
+        dir: &RunDir,
+        common: &CommonConfig,
+        section: &ClassifyConfig,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        Self::from_run(dir, section.clone(), common.batch_size, device)
     }
 
     fn from_run(run: &RunDir, config: ClassifyConfig, batch_size: usize, device: &Device) -> Result<Self, TrainError> {

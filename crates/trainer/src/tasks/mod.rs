@@ -1,7 +1,8 @@
-//! The tasks `attn train` knows, each behind one seam, [`Task`]: its config
-//! section, its data, its model and learner step, its evaluation and its
-//! report. The run's lifecycle around them (run directory, devices,
-//! checkpoints, summary) is [`crate::training`]'s and is the same for all.
+//! The tasks `attn train` knows, each behind the one seam
+//! [`crate::task::Task`], and the one place that lists them: the
+//! [`tasks!`] invocation at the bottom of this file, which makes the
+//! [`TaskConfig`] enum of their config sections and dispatches from a
+//! section to its task.
 //!
 //! # Adding a task
 //!
@@ -16,113 +17,22 @@
 //! directories and `attn eval` then follow from the trait; docs/architecture.md
 //! walks through it.
 
-use std::fmt;
-
 use burn::prelude::Device;
 use clap::{ArgMatches, Args, FromArgMatches};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::TrainError;
-use crate::config::{CommonConfig, TrainConfig};
+use crate::lifecycle::Lifecycle;
 use crate::run_dir::{RunDir, RunSummary};
-use crate::training::Session;
+use crate::session::CommonConfig;
+use crate::task::{Decoding, Task};
 
 pub mod classify;
 pub mod reverse;
 pub mod seq2seq;
 pub mod transformer;
 pub mod translate;
-
-/// How `attn eval` and `attn translate` decode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decoding {
-    /// The most probable token at each step.
-    Greedy,
-    /// Beam search with this many beams.
-    Beam(usize),
-}
-
-/// One task: what `attn train NAME` trains and `attn eval` scores.
-pub trait Task {
-    /// The name on the command line, in config files and in run directories.
-    const NAME: &'static str;
-    /// One line for `attn train --help`.
-    const ABOUT: &'static str;
-    /// What the validation accuracy counts, in `attn train`'s last line.
-    const ACCURACY: &'static str;
-    /// The task's section of the config: flat keys in files, one flag each.
-    type Config: Clone + fmt::Debug + Default + PartialEq + Serialize + DeserializeOwned + clap::Args;
-    /// The data a run trains on: ids, vocabularies, splits.
-    type Data;
-    /// What `attn eval` prints.
-    type Report: fmt::Display;
-
-    /// The task's defaults of the common fields (epochs, batch size, ...).
-    fn common_defaults() -> CommonConfig;
-
-    /// Checks the section, the model's own checks included.
-    ///
-    /// # Errors
-    ///
-    /// Names the field and the value.
-    fn validate(config: &Self::Config, common: &CommonConfig) -> Result<(), TrainError>;
-
-    /// Checks the flags given on the command line together (a flag of a
-    /// model the config does not train, say). `given` holds their ids.
-    ///
-    /// # Errors
-    ///
-    /// Names the flag.
-    fn check_flags(config: &Self::Config, given: &[String]) -> Result<(), TrainError> {
-        let _ = (config, given);
-        Ok(())
-    }
-
-    /// The data of a fresh run, read or generated; nothing is written, so
-    /// bad data leaves no run behind.
-    ///
-    /// # Errors
-    ///
-    /// Unreadable or unusable data, named.
-    fn prepare(config: &Self::Config, common: &CommonConfig) -> Result<Self::Data, TrainError>;
-
-    /// Writes what a fresh run keeps of its data (vocabularies, splits) into
-    /// its directory, before training.
-    ///
-    /// # Errors
-    ///
-    /// A file that cannot be written.
-    fn save(data: &Self::Data, run: &RunDir) -> Result<(), TrainError>;
-
-    /// The data of a resumed run, read back from its directory.
-    ///
-    /// # Errors
-    ///
-    /// Missing or damaged files, named.
-    fn reload(config: &Self::Config, common: &CommonConfig, run: &RunDir) -> Result<Self::Data, TrainError>;
-
-    /// Builds the model and its learner step and trains them through
-    /// `session` ([`Session::fit`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`Session::fit`].
-    fn fit(config: &Self::Config, data: Self::Data, session: &Session<'_>) -> Result<RunSummary, TrainError>;
-
-    /// Scores the trained model of `run` on its test split.
-    ///
-    /// # Errors
-    ///
-    /// An unfinished run, or missing or damaged files.
-    fn evaluate(
-        config: &TrainConfig,
-        section: &Self::Config,
-        run: &RunDir,
-        device: &Device,
-        decoding: Decoding,
-    ) -> Result<Self::Report, TrainError>;
-}
 
 /// Declares the tasks, one line each: the [`TaskConfig`] enum of their
 /// sections and the one dispatch from a section to its task.
@@ -208,14 +118,32 @@ macro_rules! tasks {
                     )
                     .about(<$task as Task>::ABOUT)
                     .long_about(None);
-                    with_defaults(command, &TrainConfig::of(<$task as Task>::Config::default()))
+                    let mut defaults = serde_json::to_value(<$task as Task>::common_defaults())
+                        .expect("a config serializes");
+                    if let (Some(all), Value::Object(section)) = (
+                        defaults.as_object_mut(),
+                        serde_json::to_value(<$task as Task>::Config::default()).expect("a config serializes"),
+                    ) {
+                        all.extend(section);
+                    }
+                    with_defaults(command, &defaults)
                 }),*]
             }
 
-            pub(crate) fn train(&self, config: &TrainConfig, session: crate::training::Lifecycle)
+            /// Runs `lifecycle` for the task; `fields` are the whole config's.
+            ///
+            /// # Errors
+            ///
+            /// As [`crate::training::train`].
+            pub fn train(&self, common: &CommonConfig, fields: &Map<String, Value>, lifecycle: Lifecycle)
                 -> Result<RunSummary, TrainError>
             {
-                match self { $(TaskConfig::$variant(c) => session.run::<$task>(config, c),)* }
+                match self { $(TaskConfig::$variant(c) => lifecycle.run::<$task>(common, c, fields),)* }
+            }
+
+            /// The section, if it is of type `C`.
+            pub fn section<C: 'static>(&self) -> Option<&C> {
+                match self { $(TaskConfig::$variant(c) => (c as &dyn std::any::Any).downcast_ref::<C>(),)* }
             }
 
             /// Scores the trained model of `run` on its test split; returns
@@ -224,12 +152,12 @@ macro_rules! tasks {
             /// # Errors
             ///
             /// As [`Task::evaluate`].
-            pub fn evaluate(&self, config: &TrainConfig, run: &RunDir, device: &Device, decoding: Decoding)
+            pub fn evaluate(&self, common: &CommonConfig, run: &RunDir, device: &Device, decoding: Decoding)
                 -> Result<String, TrainError>
             {
                 match self {
                     $(TaskConfig::$variant(c) =>
-                        <$task as Task>::evaluate(config, c, run, device, decoding).map(|r| r.to_string()),)*
+                        <$task as Task>::evaluate(common, c, run, device, decoding).map(|r| r.to_string()),)*
                 }
             }
         }
@@ -246,8 +174,7 @@ pub fn given_ids(matches: &ArgMatches) -> Vec<String> {
 }
 
 /// Ends each flag's help with its value in `defaults`.
-fn with_defaults(mut command: clap::Command, defaults: &TrainConfig) -> clap::Command {
-    let defaults = defaults.to_map();
+fn with_defaults(mut command: clap::Command, defaults: &Value) -> clap::Command {
     let ids: Vec<String> = command.get_arguments().map(|a| a.get_id().to_string()).collect();
     for id in ids {
         let shown = match defaults.get(&id) {

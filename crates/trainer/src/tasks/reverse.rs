@@ -7,13 +7,13 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::seq2seq::{self, EvalReport, Seq2SeqConfig, Seq2SeqData};
-use super::{Decoding, Task};
 use crate::TrainError;
-use crate::config::{CommonConfig, TrainConfig, invalid, positive};
 use crate::data::Vocabularies;
 use crate::data::reverse::{reverse_splits, reverse_vocabulary};
 use crate::run_dir::{RunDir, RunSummary};
-use crate::training::Session;
+use crate::session::CommonConfig;
+use crate::session::Session;
+use crate::task::{Decoding, Task};
 
 /// The reverse task.
 pub struct Reverse;
@@ -71,12 +71,12 @@ impl Task for Reverse {
     }
 
     fn validate(config: &ReverseConfig, _: &CommonConfig) -> Result<(), TrainError> {
-        positive("train_size", config.train_size)?;
+        TrainError::positive("train_size", config.train_size)?;
         if config.symbols < 2 {
-            return invalid("symbols", format!("must be at least 2, got {}", config.symbols));
+            return TrainError::invalid("symbols", format!("must be at least 2, got {}", config.symbols));
         }
         if config.max_len < 2 {
-            return invalid("max_len", format!("must be at least 2, got {}", config.max_len));
+            return TrainError::invalid("max_len", format!("must be at least 2, got {}", config.max_len));
         }
         config.seq2seq.validate(config.max_len)
     }
@@ -108,7 +108,7 @@ impl Task for Reverse {
     }
 
     fn evaluate(
-        config: &TrainConfig,
+        common: &CommonConfig,
         section: &ReverseConfig,
         run: &RunDir,
         device: &Device,
@@ -117,12 +117,12 @@ impl Task for Reverse {
         let trained = seq2seq::load(
             &section.seq2seq,
             section.max_len,
-            config.common.batch_size,
+            common.batch_size,
             Self::NAME,
             run,
             device,
         )?;
-        let [_, _, test] = reverse_splits(config.common.seed, section.train_size, section.symbols, section.max_len);
+        let [_, _, test] = reverse_splits(common.seed, section.train_size, section.symbols, section.max_len);
         let references: Vec<Vec<String>> = test
             .iter()
             .map(|p| {

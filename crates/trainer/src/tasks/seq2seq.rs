@@ -23,15 +23,15 @@ use models::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::Decoding;
 use super::transformer::TransformerOptions;
 use crate::TrainError;
-use crate::config::{CommonConfig, invalid, positive};
 use crate::data::{BOS, EOS, PAD, Pair, Vocabularies};
 use crate::metrics::{CorpusBleu, FiniteLoss};
 use crate::report::bleu::BleuCounts;
 use crate::run_dir::{RunDir, RunSummary};
-use crate::training::Session;
+use crate::session::CommonConfig;
+use crate::session::Session;
+use crate::task::Decoding;
 
 /// The metrics every epoch of a sequence task records, as Burn names them.
 const METRICS: [&str; 4] = ["Loss", "Accuracy", "BLEU", "Learning Rate"];
@@ -296,7 +296,7 @@ impl Seq2SeqConfig {
     /// Names the field and the value.
     pub fn validate(&self, max_len: usize) -> Result<(), TrainError> {
         if !(0.0..=1.0).contains(&self.teacher_forcing) {
-            return invalid(
+            return TrainError::invalid(
                 "teacher_forcing",
                 format!("must be in [0, 1], got {}", self.teacher_forcing),
             );
@@ -304,16 +304,16 @@ impl Seq2SeqConfig {
         if let Some(end) = self.teacher_forcing_end
             && !(0.0..=1.0).contains(&end)
         {
-            return invalid("teacher_forcing_end", format!("must be in [0, 1], got {end}"));
+            return TrainError::invalid("teacher_forcing_end", format!("must be in [0, 1], got {end}"));
         }
         match self.model {
             ModelKind::Rnn => {
-                positive("d_embed", self.rnn.d_embed)?;
-                positive("d_hidden", self.rnn.d_hidden)?;
+                TrainError::positive("d_embed", self.rnn.d_embed)?;
+                TrainError::positive("d_hidden", self.rnn.d_hidden)?;
             }
             ModelKind::Transformer => {
                 if self.teacher_forcing != 1.0 || self.teacher_forcing_end.is_some() {
-                    return invalid(
+                    return TrainError::invalid(
                         "teacher_forcing",
                         "the transformer trains on every position at once, always teacher-forced; \
                          scheduled sampling is for the RNN (model = \"rnn\")"

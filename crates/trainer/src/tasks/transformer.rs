@@ -5,7 +5,6 @@ use attention_core::{NormPlacement, PositionKind};
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::config::{invalid, positive};
 
 /// The transformer's sizes and settings: flat keys in config files, flags
 /// on the command line.
@@ -47,10 +46,10 @@ impl TransformerOptions {
             ("n_layers", self.n_layers),
             ("d_ff", self.d_ff),
         ] {
-            positive(field, value)?;
+            TrainError::positive(field, value)?;
         }
         if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
-            return invalid(
+            return TrainError::invalid(
                 "n_heads",
                 format!(
                     "must divide d_model={} (the model width), got {}",
@@ -59,7 +58,7 @@ impl TransformerOptions {
             );
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return invalid("dropout", format!("must be in [0, 1), got {}", self.dropout));
+            return TrainError::invalid("dropout", format!("must be in [0, 1), got {}", self.dropout));
         }
         Ok(())
     }

@@ -21,16 +21,16 @@ use serde::{Deserialize, Serialize};
 use super::seq2seq::{
     self, AttentionName, EvalReport, ModelKind, Seq2SeqBatcher, Seq2SeqConfig, Seq2SeqData, Seq2SeqModel, Seq2SeqRun,
 };
-use super::{Decoding, Task};
 use crate::TrainError;
-use crate::config::{CommonConfig, TrainConfig, invalid, positive};
 use crate::data::corpus::{self, Splits};
 use crate::data::tatoeba::Filter;
 use crate::data::tokenize::tokenize;
 use crate::data::{Pair, Vocabularies};
 use crate::report::heatmap::Heatmap;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
-use crate::training::Session;
+use crate::session::CommonConfig;
+use crate::session::Session;
+use crate::task::{Decoding, Task};
 
 /// The translate task.
 pub struct Translate;
@@ -144,13 +144,13 @@ impl Task for Translate {
     }
 
     fn validate(config: &TranslateConfig, _: &CommonConfig) -> Result<(), TrainError> {
-        positive("train_size", config.train_size)?;
-        positive("min_count", config.min_count)?;
+        TrainError::positive("train_size", config.train_size)?;
+        TrainError::positive("min_count", config.min_count)?;
         if config.max_len < 2 {
-            return invalid("max_len", format!("must be at least 2, got {}", config.max_len));
+            return TrainError::invalid("max_len", format!("must be at least 2, got {}", config.max_len));
         }
         if config.word_vectors.is_some() && config.seq2seq.model != ModelKind::Rnn {
-            return invalid(
+            return TrainError::invalid(
                 "word_vectors",
                 "pre-trained vectors initialise the RNN's source embeddings (model = \"rnn\")".into(),
             );
@@ -227,35 +227,14 @@ impl Task for Translate {
     }
 
     fn evaluate(
-        config: &TrainConfig,
+        common: &CommonConfig,
         section: &TranslateConfig,
         run: &RunDir,
         device: &Device,
         decoding: Decoding,
     ) -> Result<EvalReport, TrainError> {
-        Translator {
-            config: section.clone(),
-            run: load_run(config, section, run, device)?,
-            dir: run.clone(),
-        }
-        .evaluate(decoding, device)
+        Translator::open(run, common, section, device)?.evaluate(decoding, device)
     }
-}
-
-fn load_run(
-    config: &TrainConfig,
-    section: &TranslateConfig,
-    run: &RunDir,
-    device: &Device,
-) -> Result<Seq2SeqRun, TrainError> {
-    seq2seq::load(
-        &section.seq2seq,
-        section.max_len,
-        config.common.batch_size,
-        Translate::NAME,
-        run,
-        device,
-    )
 }
 
 /// A finished translate run, ready to translate sentences.
@@ -269,26 +248,29 @@ pub struct Translator {
 }
 
 impl Translator {
-    /// Loads the translator of the run in `run`.
+    /// The translator of the run in `dir`, whose config is `common` and
+    /// `section` (`trainer::training::translator` reads them from the run).
     ///
     /// # Errors
     ///
-    /// If the directory holds no finished translate run (a reverse run
-    /// translates symbols, not sentences), or its files are damaged.
-    pub fn load(run: &std::path::Path, device: &Device) -> Result<Self, TrainError> {
-        let run = RunDir::new(run);
-        let config = run.read_config(None)?;
-        let super::TaskConfig::Translate(section) = &config.task else {
-            return Err(TrainError::Input(format!(
-                "{}: holds a {} run, which has no translator; `attn translate` needs a translate run",
-                run.path().display(),
-                config.task.name()
-            )));
-        };
+    /// An unfinished run, or damaged files.
+    pub fn open(
+        dir: &RunDir,
+        common: &CommonConfig,
+        section: &TranslateConfig,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
         Ok(Self {
-            run: load_run(&config, section, &run, device)?,
+            run: seq2seq::load(
+                &section.seq2seq,
+                section.max_len,
+                common.batch_size,
+                Translate::NAME,
+                dir,
+                device,
+            )?,
             config: section.clone(),
-            dir: run,
+            dir: dir.clone(),
         })
     }
 

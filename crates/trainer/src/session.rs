@@ -1,0 +1,327 @@
+//! A run in progress, as a task sees it: the fields every task's config
+//! has ([`CommonConfig`]), and the [`Session`] that owns what every task's
+//! training shares on Burn's trainer: data loaders, the optimiser and its
+//! schedule, checkpoints and resuming, early stopping, devices, the final
+//! model, `metrics.csv` and `summary.json`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
+use burn::data::dataset::InMemDataset;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::lr_scheduler::LrSchedulerConfig;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::lr_scheduler::linear::LinearLrSchedulerConfig;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::lr_scheduler::noam::NoamLrSchedulerConfig;
+use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
+use burn::module::Module;
+use burn::optim::AdamConfig;
+use burn::prelude::*;
+use burn::train::metric::LossMetric;
+use burn::train::metric::store::{Aggregate, Direction, Split};
+use burn::train::{
+    ExecutionStrategy, Learner, LearnerModel, LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim,
+    StoppingCondition, SupervisedTraining,
+};
+
+use serde::{Deserialize, Serialize};
+
+use crate::TrainError;
+use crate::run_dir::{RunDir, RunSummary, write_atomic, write_json};
+
+/// The fields every task has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
+#[group(skip)]
+pub struct CommonConfig {
+    /// Seed of initialisation, data, shuffling, dropout and teacher forcing.
+    #[arg(long)]
+    pub seed: u64,
+    /// Epochs to train.
+    #[arg(long)]
+    pub epochs: usize,
+    /// Sequences per batch.
+    #[arg(long)]
+    pub batch_size: usize,
+    /// Peak learning rate of Adam, whatever the schedule.
+    #[arg(long)]
+    pub learning_rate: f64,
+    /// The learning-rate schedule.
+    #[arg(long)]
+    pub schedule: ScheduleName,
+    /// Warm-up steps for `warmup-cosine` and `noam`.
+    #[arg(long)]
+    pub warmup_steps: usize,
+    /// Clip each parameter's gradient to this L2 norm (Burn clips per
+    /// parameter tensor, not over all of them); 0 turns clipping off.
+    #[arg(long)]
+    pub grad_clip: f64,
+    /// Label smoothing, in [0, 1).
+    #[arg(long)]
+    pub label_smoothing: f64,
+    /// Stop when the validation loss has not improved for this many epochs.
+    #[arg(long)]
+    pub early_stopping: Option<usize>,
+    /// Backend: flex, ndarray or wgpu (those compiled in); Burn's choice if
+    /// absent.
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+impl Default for CommonConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            epochs: 10,
+            batch_size: 32,
+            learning_rate: 3e-3,
+            schedule: ScheduleName::Constant,
+            warmup_steps: 100,
+            grad_clip: 1.0,
+            label_smoothing: 0.0,
+            early_stopping: None,
+            device: None,
+        }
+    }
+}
+
+impl CommonConfig {
+    /// Checks the values.
+    ///
+    /// # Errors
+    ///
+    /// Names the field and the value.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        for (field, value) in [("epochs", self.epochs), ("batch_size", self.batch_size)] {
+            TrainError::positive(field, value)?;
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return TrainError::invalid(
+                "learning_rate",
+                format!("must be in (0, 1], got {}", self.learning_rate),
+            );
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return TrainError::invalid(
+                "label_smoothing",
+                format!("must be in [0, 1), got {}", self.label_smoothing),
+            );
+        }
+        if self.grad_clip.is_nan() || self.grad_clip < 0.0 {
+            return TrainError::invalid(
+                "grad_clip",
+                format!("must be 0 (off) or positive, got {}", self.grad_clip),
+            );
+        }
+        if self.early_stopping == Some(0) {
+            return TrainError::invalid("early_stopping", "must be at least 1 epoch, got 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// The learning-rate schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleName {
+    /// The same rate throughout.
+    Constant,
+    /// Linear warm-up from a hundredth of the rate, then cosine decay to a
+    /// hundredth of it.
+    WarmupCosine,
+    /// Vaswani et al.'s schedule, `d^-0.5 * min(step^-0.5, step * warmup^-1.5)`
+    /// (`d` the model width), scaled so that its peak, at the end of the
+    /// warm-up, is the learning rate.
+    Noam,
+}
+
+/// A run in progress, as a task's [`crate::task::Task::fit`] sees it.
+pub struct Session<'a> {
+    /// The common fields of the config.
+    pub common: &'a CommonConfig,
+    /// The task's name.
+    pub task: &'static str,
+    /// The run directory.
+    pub run: &'a RunDir,
+    /// The device training runs on (copied on every one of `devices`).
+    pub device: Device,
+    /// Data-parallel copies of the device.
+    pub devices: usize,
+    /// The epoch a resumed run continues from.
+    pub resume_from: Option<usize>,
+}
+
+impl Session<'_> {
+    /// Optimiser steps per epoch for `train_items` training items: each
+    /// step takes a batch on every device.
+    pub fn steps_per_epoch(&self, train_items: usize) -> usize {
+        train_items.div_ceil(self.common.batch_size * self.devices)
+    }
+
+    /// Batches this run's items on its device, shuffled with its seed.
+    pub fn loader<I, O>(&self, batcher: impl Batcher<I, O> + 'static, items: Vec<I>) -> Arc<dyn DataLoader<O>>
+    where
+        I: Send + Sync + Clone + std::fmt::Debug + 'static,
+        O: Send + Clone + std::fmt::Debug + 'static,
+    {
+        DataLoaderBuilder::new(batcher)
+            .batch_size(self.common.batch_size)
+            .shuffle(self.common.seed)
+            .set_device(self.device.clone())
+            .build(InMemDataset::new(items))
+    }
+
+    /// Burn's trainer on the run directory, with this project's defaults:
+    /// per-epoch checkpoints, no log file of its own, the config's epochs,
+    /// and a summary of the metrics.
+    pub fn training<M: LearnerModel>(
+        &self,
+        train: Arc<dyn DataLoader<<M as burn::train::TrainStep>::Input>>,
+        valid: Arc<dyn DataLoader<<M as burn::train::InferenceStep>::Input>>,
+    ) -> SupervisedTraining<M> {
+        SupervisedTraining::new(self.run.path(), train, valid)
+            .with_default_checkpointers()
+            .with_application_logger(None)
+            .num_epochs(self.common.epochs)
+            .summary()
+    }
+
+    /// Adam with the config's gradient clipping and learning-rate schedule,
+    /// for `train_items` training items; `width` is the model width that
+    /// the Noam schedule scales by.
+    ///
+    /// # Errors
+    ///
+    /// A schedule Burn refuses.
+    pub fn learner<M: LearnerModel>(
+        &self,
+        model: M,
+        train_items: usize,
+        width: usize,
+    ) -> Result<Learner<M>, TrainError> {
+        let common = self.common;
+        let total_steps = self.steps_per_epoch(train_items) * common.epochs;
+        let lr = common.learning_rate;
+        let warmup = common.warmup_steps.min(total_steps.saturating_sub(1)).max(1);
+        let scheduler: ModuleLrScheduler = match common.schedule {
+            ScheduleName::Constant => lr.into(),
+            ScheduleName::WarmupCosine => SequentialLrSchedulerConfig::new(
+                vec![
+                    LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(lr / 100.0, lr, warmup)),
+                    LrSchedulerConfig::Cosine(
+                        CosineAnnealingLrSchedulerConfig::new(lr, (total_steps - warmup).max(1))
+                            .with_min_lr(lr / 100.0),
+                    ),
+                ],
+                vec![warmup],
+            )
+            .init()
+            .map_err(|e| TrainError::Input(format!("config: invalid schedule: {e}")))?,
+            ScheduleName::Noam => NoamLrSchedulerConfig::new(lr)
+                .with_warmup_steps(warmup)
+                .with_model_size(width)
+                .init()
+                .map_err(|e| TrainError::Input(format!("config: invalid schedule: {e}")))?,
+        };
+        let adam = AdamConfig::new().with_grad_clipping(
+            (common.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(common.grad_clip as f32)),
+        );
+        Ok(Learner::new(model, adam.init(), scheduler))
+    }
+
+    /// Trains: resumes from the checkpoint, stops early, renders progress
+    /// and spreads over the devices as the run says; then `save`s the
+    /// trained learner's model to `model.bpk` and writes `metrics.csv` and
+    /// `summary.json` from Burn's logs of `metrics`.
+    ///
+    /// # Errors
+    ///
+    /// A training that fails (a non-finite loss, say) or a file that cannot
+    /// be written.
+    pub fn fit<M: LearnerModel>(
+        &self,
+        mut training: SupervisedTraining<M>,
+        learner: Learner<M>,
+        metrics: &[&str],
+        save: impl FnOnce(M, &Path) -> Result<(), TrainError>,
+    ) -> Result<RunSummary, TrainError> {
+        let run = self.run.path();
+        if let Some(epoch) = self.resume_from {
+            training = training.checkpoint(epoch);
+        }
+        if let Some(patience) = self.common.early_stopping {
+            training = training.early_stopping(MetricEarlyStoppingStrategy::new(
+                &LossMetric::new(),
+                Aggregate::Mean,
+                Direction::Lowest,
+                Split::Valid,
+                StoppingCondition::NoImprovementSince { n_epochs: patience },
+            ));
+        }
+        // Burn's TUI on a terminal; plain lines for logs and pipes.
+        if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            training = training.renderer(Box::new(crate::report::renderer::PlainRenderer::default()));
+        }
+        if self.devices > 1 {
+            training = training.with_training_strategy(
+                ExecutionStrategy::multi(
+                    vec![self.device.clone(); self.devices],
+                    MultiDeviceOptim::OptimMainDevice,
+                )
+                .into(),
+            );
+        }
+        let result = training.launch(learner);
+        if let Some(error) = result.error {
+            return Err(TrainError::Training(format!("{}: {error}", run.display())));
+        }
+        save(result.model, &self.run.model_path())?;
+        self.summarize(metrics)
+    }
+
+    fn summarize(&self, metrics: &[&str]) -> Result<RunSummary, TrainError> {
+        let run = self.run.path();
+        let summary = LearnerSummary::new(run, metrics)
+            .map_err(|e| TrainError::Io(format!("{}: cannot read the metric logs: {e}", run.display())))?;
+        let mut csv = String::from("epoch,split,metric,value\n");
+        for (split, metrics) in [("train", &summary.metrics.train), ("valid", &summary.metrics.valid)] {
+            for metric in metrics {
+                for entry in &metric.entries {
+                    csv.push_str(&format!("{},{split},{},{}\n", entry.step, metric.name, entry.value));
+                }
+            }
+        }
+        write_atomic(&self.run.metrics_path(), csv.as_bytes())?;
+        let last = |name: &str| {
+            summary
+                .metrics
+                .valid
+                .iter()
+                .find(|m| m.name == name)
+                .and_then(|m| m.entries.last())
+                .map(|e| e.value)
+        };
+        let run_summary = RunSummary {
+            task: self.task.to_string(),
+            epochs: summary.epochs,
+            valid_loss: last("Loss"),
+            valid_accuracy: last("Accuracy"),
+            valid_bleu: last("BLEU"),
+        };
+        write_json(&self.run.summary_path(), &run_summary)?;
+        Ok(run_summary)
+    }
+}
+
+/// Saves `model` to `path` (Burn's `.bpk`, written atomically).
+///
+/// # Errors
+///
+/// If the file cannot be written.
+pub fn save_model<T: Module>(model: T, path: &Path) -> Result<(), TrainError> {
+    model
+        .save_file(path)
+        .map_err(|e| TrainError::Io(format!("{}: cannot save the model: {e:?}", path.display())))
+}
