@@ -285,3 +285,83 @@ impl TrainConfig {
         Self::for_task(&task)?.merged(old)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::classify::ClassifyConfig;
+    use crate::tasks::seq2seq::AttentionName;
+    use crate::tasks::translate::TranslateConfig;
+
+    #[test]
+    fn a_file_overrides_the_defaults_of_its_task() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.toml");
+        std::fs::write(&path, "epochs = 2\nattention = \"luong-dot\"\n").unwrap();
+        let config = TrainConfig::from_file(&path, "translate").unwrap();
+        let mut expected = TrainConfig::for_task("translate").unwrap();
+        expected.common.epochs = 2;
+        let Some(TaskConfig::Translate(section)) = Some(&mut expected.task) else {
+            panic!("a translate config")
+        };
+        section.seq2seq.rnn.attention = AttentionName::LuongDot;
+        assert_eq!(config, expected);
+        // The task the file names decides the defaults.
+        std::fs::write(&path, "task = \"reverse\"\n").unwrap();
+        assert_eq!(
+            TrainConfig::from_file(&path, "translate").unwrap(),
+            TrainConfig::for_task("reverse").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_field_of_another_task_is_unknown_to_this_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, r#"{"task": "reverse", "ngrams": 3}"#).unwrap();
+        let error = TrainConfig::from_file(&path, "reverse").unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "{}: unknown field `ngrams` for task `reverse`; its fields: ",
+                path.display()
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_field_round_trips_through_the_flat_keys() {
+        for name in crate::tasks::NAMES {
+            let config = TrainConfig::for_task(name).unwrap();
+            assert_eq!(TrainConfig::from_map(config.to_map()).unwrap(), config, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_classify_config_of_release_0_1_keeps_its_width() {
+        // The keys release 0.1.0 wrote for every run, with a classify run's values.
+        let old = serde_json::json!({
+            "task": "classify", "seed": 7, "epochs": 6, "batch_size": 128, "learning_rate": 0.003,
+            "schedule": "warmup-cosine", "warmup_steps": 200, "grad_clip": 1.0, "label_smoothing": 0.0,
+            "teacher_forcing": 1.0, "teacher_forcing_end": null, "early_stopping": null, "d_embed": 32,
+            "d_hidden": 96, "cell": "gru", "direction": "forward", "attention": "bahdanau", "symbols": 10,
+            "max_len": 24, "train_size": 2000, "data": null, "english_prefixes": [], "min_count": 1,
+            "words": [], "per_language": 100, "n_layers": 3, "n_heads": 4, "d_ff": 256,
+            "positions": "learned", "norm": "pre", "pooling": "mean", "dropout": 0.2, "ngrams": 4,
+            "ngram_buckets": 16384, "device": null
+        });
+        let serde_json::Value::Object(old) = old else {
+            unreachable!()
+        };
+        let config = TrainConfig::from_release_0_1(old).unwrap();
+        assert_eq!(config.common.seed, 7);
+        let section = config.task.section::<ClassifyConfig>().unwrap();
+        assert_eq!(
+            section.transformer.d_model, 96,
+            "0.1.0's d_hidden was the classifier's width"
+        );
+        assert_eq!(section.per_language, Some(100));
+        assert!(section.words.is_empty());
+        assert!(config.task.section::<TranslateConfig>().is_none());
+    }
+}

@@ -311,6 +311,12 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing to a closed pipe (`attn eval | head`) would panic; the
+    // default action ends the program quietly, as `cat` and `grep` do.
+    // SAFETY: setting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     trainer::allocator::keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -820,3 +820,23 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_attn_quietly() {
+    // `attn eval | head -0`: the reader is gone before attn prints.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/release-0.1.0");
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("reverse");
+    copy_dir(&fixtures.join("reverse"), &run);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args(["eval", "--run", run.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "a panic's status");
+}
