@@ -1,6 +1,6 @@
 //! The tasks `attn train` knows, each behind the one seam
 //! [`crate::task::Task`], and the one place that lists them: the
-//! [`tasks!`] invocation at the bottom of this file, which makes the
+//! `tasks!` invocation at the bottom of this file, which makes the
 //! [`TaskConfig`] enum of their config sections and dispatches from a
 //! section to its task.
 //!
@@ -10,7 +10,8 @@
 //!    (`#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, clap::Args)]`,
 //!    each field with its `#[arg(long)]`) and a `Summarize` type implementing
 //!    [`Task`].
-//! 2. One line in the [`tasks!`] list at the bottom of this file:
+//! 2. One line in the `tasks!` list at the bottom of this file, which also
+//!    declares the module:
 //!    `Summarize => summarize::Summarize,`.
 //!
 //! `attn train summarize`, its `--help`, its config file section, its run
@@ -28,16 +29,19 @@ use crate::run_dir::{RunDir, RunSummary};
 use crate::session::CommonConfig;
 use crate::task::{Decoding, Task};
 
-pub mod classify;
-pub mod reverse;
+// Shared by several tasks; the tasks' own modules are declared by `tasks!`.
 pub mod seq2seq;
 pub mod transformer;
-pub mod translate;
 
-/// Declares the tasks, one line each: the [`TaskConfig`] enum of their
-/// sections and the one dispatch from a section to its task.
+/// Declares the tasks, one line each, `Variant => module::Task`: the task's
+/// module, the [`TaskConfig`] enum of their sections and the one dispatch
+/// from a section to its task.
 macro_rules! tasks {
-    ($($variant:ident => $task:ty),* $(,)?) => {
+    ($($variant:ident => $module:ident :: $task_type:ident),* $(,)?) => {
+        $(pub mod $module;)*
+        tasks!(@dispatch $($variant => $module::$task_type),*);
+    };
+    (@dispatch $($variant:ident => $task:ty),*) => {
         /// The task of a run and its section of the config; `task = "NAME"`
         /// in files.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -39,7 +39,7 @@ pub struct Translate;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 #[group(skip)]
 pub struct TranslateConfig {
-    /// A Tatoeba-format file (english<TAB>french[<TAB>...]) instead of the
+    /// A Tatoeba-format file (`english<TAB>french[<TAB>...]`) instead of the
     /// built-in corpus; split 80/10/10 by English sentence.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
@@ -47,7 +47,7 @@ pub struct TranslateConfig {
     /// PyTorch tutorial does (`trainer::data::tatoeba::Filter`).
     #[arg(long = "english-prefix", value_name = "PREFIX")]
     pub english_prefixes: Vec<String>,
-    /// Words seen fewer times in the training split become <unk>.
+    /// Words seen fewer times in the training split become `<unk>`.
     #[arg(long)]
     pub min_count: usize,
     /// Training pairs of the built-in corpus; validation and test get a
