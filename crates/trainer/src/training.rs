@@ -75,18 +75,23 @@ pub fn evaluate(run: &Path, device: &Device, decoding: Decoding) -> Result<Strin
 /// # Errors
 ///
 /// If the directory holds no finished translate run (a reverse run
-/// translates symbols, not sentences), or its files are damaged.
+/// translates symbols, not sentences; a classify run has no translator), or
+/// its files are damaged.
 pub fn translator(run: &Path, device: &Device) -> Result<Translator, TrainError> {
-    let dir = RunDir::new(run);
-    let config = TrainConfig::read(&dir, None)?;
-    let Some(section) = config.task.section::<TranslateConfig>() else {
-        return Err(TrainError::Input(format!(
-            "{}: holds a {} run, which has no translator; `attn translate` needs a translate run",
+    let (dir, config) = open(run)?;
+    match config.task.section::<TranslateConfig>() {
+        Some(section) => Translator::open(&dir, &config.common, section, device),
+        None => Err(TrainError::Input(format!(
+            "{}: holds a {} run, which has no translator; `attn translate` needs a translate run{}",
             run.display(),
-            config.task.name()
-        )));
-    };
-    Translator::open(&dir, &config.common, section, device)
+            config.task.name(),
+            if config.task.name() == "classify" {
+                format!(" (use `attn classify --run {}`)", run.display())
+            } else {
+                String::new()
+            }
+        ))),
+    }
 }
 
 /// The classifier of the classify run in `run`, on `device`.
@@ -96,14 +101,19 @@ pub fn translator(run: &Path, device: &Device) -> Result<Translator, TrainError>
 /// If the directory holds no finished classify run, or its files are
 /// damaged.
 pub fn classifier(run: &Path, device: &Device) -> Result<Classifier, TrainError> {
-    let dir = RunDir::new(run);
-    let config = TrainConfig::read(&dir, None)?;
-    let Some(section) = config.task.section::<ClassifyConfig>() else {
-        return Err(TrainError::Input(format!(
+    let (dir, config) = open(run)?;
+    match config.task.section::<ClassifyConfig>() {
+        Some(section) => Classifier::open(&dir, &config.common, section, device),
+        None => Err(TrainError::Input(format!(
             "{}: holds a `{}` run, not `classify`",
             run.display(),
             config.task.name()
-        )));
-    };
-    Classifier::open(&dir, &config.common, section, device)
+        ))),
+    }
+}
+
+fn open(run: &Path) -> Result<(RunDir, TrainConfig), TrainError> {
+    let dir = RunDir::new(run);
+    let config = TrainConfig::read(&dir, None)?;
+    Ok((dir, config))
 }

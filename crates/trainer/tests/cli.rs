@@ -5,21 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn attn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("attn runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+mod common;
+use common::{attn, copy_dir, metric, text};
 
 /// A run small enough for seconds: 200 sequences, 2 epochs.
 const SMALL: [&str; 8] = [
@@ -411,17 +398,6 @@ fn help_reads_well() {
     }
 }
 
-/// One metric per epoch, from `metrics.csv` (`split` is `train` or `valid`).
-fn metric(run: &Path, split: &str, name: &str) -> Vec<f64> {
-    let key = format!(",{split},{name},");
-    std::fs::read_to_string(run.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .filter(|line| line.contains(&key))
-        .map(|line| line.rsplit(',').next().unwrap().parse().unwrap())
-        .collect()
-}
-
 #[test]
 fn schedules_shape_the_learning_rate() {
     let dir = tempfile::tempdir().unwrap();
@@ -806,19 +782,6 @@ fn runs_of_release_0_1_still_evaluate() {
         "I love you",
     ]);
     assert!(out.status.success(), "{}", text(&out));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

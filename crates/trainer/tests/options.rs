@@ -5,45 +5,19 @@
 //! values giving clear errors.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use burn::prelude::*;
 use trainer::tasks::seq2seq::Seq2SeqModel;
 
-fn attn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args(args)
-        .env("RUST_LOG", "info,burn_train=warn")
-        .output()
-        .expect("attn runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// One metric per epoch, from `metrics.csv`.
-fn metric(run: &Path, split: &str, name: &str) -> Vec<f64> {
-    std::fs::read_to_string(run.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split(',').collect();
-            (fields[1] == split && fields[2] == name).then(|| fields[3].parse().unwrap())
-        })
-        .collect()
-}
+mod common;
+use common::{attn_logging, metric, text};
 
 /// `attn train TASK --run-dir RUN ARGS...`, asserting success.
 fn train_ok(task: &str, run: &Path, args: &[&str]) -> Output {
     let mut all = vec!["train", task, "--run-dir", run.to_str().unwrap()];
     all.extend(args);
-    let out = attn(&all);
+    let out = attn_logging(&all);
     assert!(out.status.success(), "{}", text(&out));
     out
 }
@@ -82,7 +56,7 @@ fn the_transformer_trains_and_decodes_greedily_and_by_beam() {
     for beam in [None, Some("3")] {
         let mut args = vec!["eval", "--run", run.to_str().unwrap()];
         args.extend(beam.map(|b| ["--beam", b]).into_iter().flatten());
-        let out = attn(&args);
+        let out = attn_logging(&args);
         assert!(out.status.success(), "{}", text(&out));
         // A tenth of the training size, as the reverse task holds out.
         assert!(text(&out).contains(": 60 test sentences, BLEU "), "{}", text(&out));
@@ -115,7 +89,7 @@ fn model_flags_belong_to_their_model() {
     ] {
         let mut all = vec!["train", "translate", "--run-dir", run];
         all.extend(&args);
-        let out = attn(&all);
+        let out = attn_logging(&all);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
         assert!(!Path::new(run).exists(), "a refused run writes nothing");
@@ -146,6 +120,31 @@ fn write_vectors(path: &Path) {
     std::fs::write(path, text).unwrap();
 }
 
+/// The trained source embedding of `word` in the RNN run `run`.
+fn source_embedding(run: &Path, word: &str) -> Vec<f32> {
+    let translator = trainer::training::translator(run, &Device::default()).unwrap();
+    let Seq2SeqModel::Rnn(model) = &translator.run.model else {
+        panic!("an RNN run")
+    };
+    let [_, width] = model.source_embedding.weight.dims();
+    let weights = model
+        .source_embedding
+        .weight
+        .val()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let row = translator
+        .run
+        .vocab
+        .source
+        .tokens
+        .iter()
+        .position(|t| t == word)
+        .unwrap();
+    weights[row * width..(row + 1) * width].to_vec()
+}
+
 #[test]
 fn frozen_word_vectors_initialise_the_embeddings_and_stay() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,30 +168,10 @@ fn frozen_word_vectors_initialise_the_embeddings_and_stay() {
         text(&out)
     );
     assert!(text(&out).contains("English words"), "{}", text(&out));
-    let device = Device::default();
-    let translator = trainer::training::translator(&run, &device).unwrap();
-    let Seq2SeqModel::Rnn(model) = &translator.run.model else {
-        panic!("an RNN run")
-    };
-    let weights = model
-        .source_embedding
-        .weight
-        .val()
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
     for (k, word) in ["i", "love", "you"].iter().enumerate() {
-        let row = translator
-            .run
-            .vocab
-            .source
-            .tokens
-            .iter()
-            .position(|t| t == word)
-            .unwrap();
         let expected: Vec<f32> = (0..8).map(|j| k as f32 + 0.125 * j as f32).collect();
         // Frozen: exactly the file's values after an epoch of training.
-        assert_eq!(&weights[row * 8..row * 8 + 8], &expected[..], "{word}");
+        assert_eq!(source_embedding(&run, word), expected, "{word}");
     }
 }
 
@@ -205,32 +184,8 @@ fn trainable_word_vectors_move() {
     let mut args = SMALL.to_vec();
     args.extend(["--epochs", "1", "--word-vectors", vectors.to_str().unwrap()]);
     train_ok("translate", &run, &args);
-    let device = Device::default();
-    let translator = trainer::training::translator(&run, &device).unwrap();
-    let Seq2SeqModel::Rnn(model) = &translator.run.model else {
-        panic!("an RNN run")
-    };
-    let weights = model
-        .source_embedding
-        .weight
-        .val()
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
-    let row = translator
-        .run
-        .vocab
-        .source
-        .tokens
-        .iter()
-        .position(|t| t == "love")
-        .unwrap();
     let file: Vec<f32> = (0..8).map(|j| 1.0 + 0.125 * j as f32).collect();
-    assert_ne!(
-        &weights[row * 8..row * 8 + 8],
-        &file[..],
-        "trainable vectors are updated"
-    );
+    assert_ne!(source_embedding(&run, "love"), file, "trainable vectors are updated");
 }
 
 #[test]
@@ -242,14 +197,14 @@ fn bad_word_vectors_are_named() {
     let mut args = vec!["train", "translate", "--run-dir", run.to_str().unwrap()];
     args.extend(SMALL);
     args.extend(["--word-vectors", vectors.to_str().unwrap()]);
-    let out = attn(&args);
+    let out = attn_logging(&args);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         text(&out).contains(&format!("error: {}:1: `i` has 2 values, expected 8", vectors.display())),
         "{}",
         text(&out)
     );
-    let out = attn(&[
+    let out = attn_logging(&[
         "train",
         "translate",
         "--run-dir",
@@ -266,7 +221,7 @@ fn bad_word_vectors_are_named() {
         "{}",
         text(&out)
     );
-    let out = attn(&["train", "translate", "--word-vectors-mode", "maybe"]);
+    let out = attn_logging(&["train", "translate", "--word-vectors-mode", "maybe"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("invalid value 'maybe'"), "{}", text(&out));
 }
@@ -286,11 +241,11 @@ fn the_encoder_only_layouts_train_in_the_translator() {
             config.contains(&format!(r#""encoder_self_attention": "{layout}""#)),
             "{config}"
         );
-        let out = attn(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
+        let out = attn_logging(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
         assert!(out.status.success(), "{}", text(&out));
     }
     // Two heads over a forward encoder of width 15.
-    let out = attn(&[
+    let out = attn_logging(&[
         "train",
         "translate",
         "--run-dir",
