@@ -83,7 +83,13 @@ pub enum FastPath {
     /// the square of the length.
     Fused,
     /// [`sdpa::memory_efficient`] with blocks of `block` queries and keys:
-    /// training memory grows linearly with the length.
+    /// training memory grows linearly with the length on every backend this
+    /// build of the crate has an extension for (its features `flex`,
+    /// `ndarray`, `wgpu`). It works whichever way a backend was enabled: on
+    /// one this build has no extension for (a program that enables
+    /// `burn/flex` but not this crate's `flex`), it computes the same
+    /// function with explicit attention, whose training memory grows with
+    /// the square of the length, instead of panicking.
     MemoryEfficient {
         /// Queries and keys a block (128 to 512 suit a CPU).
         block: usize,
