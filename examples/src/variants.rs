@@ -155,7 +155,7 @@ pub fn report(device: &Device, seed: u64) -> String {
     }
 
     // The tutorial's FC attention: weights from [embedded input; hidden state].
-    let fc = AttentionUnitConfig::new(ScoreConfig::Location(LocationScoreConfig::new(2 * d, 10))).init(device);
+    let fc = AttentionUnitConfig::new(ScoreConfig::Fc(FcScoreConfig::new(2 * d, 10))).init(device);
     let embedded = s.clone().mul_scalar(0.5); // stands in for the decoder input's embedding
     let query = Tensor::cat(vec![embedded, s], 2);
     show(

@@ -83,7 +83,7 @@
 //! // 5. The PyTorch tutorial's FC attention: a linear layer computes the
 //! //    weights from [embedded input; hidden state], over max_len positions.
 //! let (d_embed, max_len) = (4, 10);
-//! let fc = AttentionUnitConfig::new(ScoreConfig::Location(LocationScoreConfig::new(d_embed + d, max_len)))
+//! let fc = AttentionUnitConfig::new(ScoreConfig::Fc(FcScoreConfig::new(d_embed + d, max_len)))
 //!     .init(&device);
 //! let embedded = Tensor::<3>::ones([batch, 1, d_embed], &device);
 //! let query = Tensor::cat(vec![embedded, s.clone().narrow(1, 0, 1)], 2);
@@ -129,8 +129,8 @@ pub use mha::{FastPath, MhaInput, MhaOutput, MultiHeadAttention, MultiHeadAttent
 pub use normalize::{HardGradient, Normalizer};
 pub use positions::{AbsolutePositions, PositionKind};
 pub use score::{
-    AdditiveScore, AdditiveScoreConfig, ConcatScore, ConcatScoreConfig, DotScore, DotScoreConfig, GeneralScore,
-    GeneralScoreConfig, LocationScore, LocationScoreConfig, Scaling, Score, ScoreConfig,
+    AdditiveScore, AdditiveScoreConfig, ConcatScore, ConcatScoreConfig, DotScore, DotScoreConfig, FcScore,
+    FcScoreConfig, GeneralScore, GeneralScoreConfig, Scaling, Score, ScoreConfig,
 };
 pub use tanh::{sigmoid, tanh};
 pub use unit::{AttentionInput, AttentionOutput, AttentionUnit, AttentionUnitConfig};

@@ -143,10 +143,10 @@ fn additive_width_mismatch() {
 }
 
 #[test]
-#[should_panic(expected = "LocationScore::forward: `keys` has shape [3, 10, 6], expected [batch=3, src_len<=9, _]")]
+#[should_panic(expected = "FcScore::forward: `keys` has shape [3, 10, 6], expected [batch=3, src_len<=9, _]")]
 fn location_source_too_long() {
     let device = test_device();
-    LocationScoreConfig::new(4, 9)
+    FcScoreConfig::new(4, 9)
         .init(&device)
         .forward(random([3, 5, 4], &device), random([3, 10, 6], &device));
 }

@@ -105,7 +105,7 @@ fn additive_gradient() {
 fn location_gradient() {
     check_unit(
         "location",
-        ScoreConfig::Location(LocationScoreConfig::new(4, 8)),
+        ScoreConfig::Fc(FcScoreConfig::new(4, 8)),
         Normalizer::SOFTMAX,
     );
 }

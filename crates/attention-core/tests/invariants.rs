@@ -31,7 +31,7 @@ fn score_configs(d: usize) -> Vec<ScoreConfig> {
         ScoreConfig::General(GeneralScoreConfig::new(d, d)),
         ScoreConfig::Concat(ConcatScoreConfig::new(d, d, 5)),
         ScoreConfig::Additive(AdditiveScoreConfig::new(d, d, 5)),
-        ScoreConfig::Location(LocationScoreConfig::new(d, 9)),
+        ScoreConfig::Fc(FcScoreConfig::new(d, 9)),
     ]
 }
 

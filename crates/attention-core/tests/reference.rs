@@ -114,9 +114,9 @@ fn additive_matches_reference() {
 fn location_matches_reference() {
     let device = test_device();
     let file = reference();
-    let mut score = LocationScoreConfig::new(4, 9).init(&device);
+    let mut score = FcScoreConfig::new(4, 9).init(&device);
     score.attn = linear(&file, "location.attn", 4, 9, true, &device);
-    check_scorer("location", Score::Location(score), "k6", 6);
+    check_scorer("location", Score::Fc(score), "k6", 6);
 }
 
 fn check_normalizer(case: &str, normalizer: Normalizer, input: &str) {

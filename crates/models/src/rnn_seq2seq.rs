@@ -39,8 +39,9 @@
 //! ```
 
 use attention_core::{
-    AdditiveScoreConfig, AttentionInput, AttentionUnit, AttentionUnitConfig, ConcatScoreConfig, GeneralScoreConfig,
-    LocationScoreConfig, Mask, MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Normalizer, Score, ScoreConfig,
+    AdditiveScore, AdditiveScoreConfig, AttentionInput, AttentionUnit, AttentionUnitConfig, ConcatScoreConfig,
+    FcScoreConfig, GeneralScoreConfig, Mask, MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Normalizer,
+    ScoreConfig,
 };
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
@@ -298,13 +299,13 @@ impl RnnSeq2SeqConfig {
                 .with_normalizer(self.normalizer)
                 .init(device)
         };
-        let (attention, d_rnn_input, combine) = match self.attention {
+        let (attention, d_rnn_input) = match self.attention {
             DecoderAttention::Bahdanau => (
-                DecoderAttentionModule::Unit(unit(ScoreConfig::Additive(AdditiveScoreConfig::new(
-                    d_hid, d_enc, d_hid,
-                )))),
+                DecoderAttentionModule::Bahdanau(BahdanauAttention {
+                    score: AdditiveScoreConfig::new(d_hid, d_enc, d_hid).init(device),
+                    normalizer: self.normalizer,
+                }),
                 d_emb + d_enc,
-                None,
             ),
             DecoderAttention::Luong { score, input_feeding } => {
                 let score = match score {
@@ -312,41 +313,40 @@ impl RnnSeq2SeqConfig {
                     LuongScore::General => ScoreConfig::General(GeneralScoreConfig::new(d_hid, d_enc)),
                     LuongScore::Concat => ScoreConfig::Concat(ConcatScoreConfig::new(d_hid, d_enc, d_hid)),
                 };
-                let d_input = if input_feeding == InputFeeding::On {
-                    d_emb + d_hid
-                } else {
-                    d_emb
+                let d_input = match input_feeding {
+                    InputFeeding::On => d_emb + d_hid,
+                    InputFeeding::Off => d_emb,
                 };
                 (
-                    DecoderAttentionModule::Unit(unit(score)),
+                    DecoderAttentionModule::Luong(LuongAttention {
+                        unit: unit(score),
+                        combine: linear(d_enc + d_hid, d_hid),
+                    }),
                     d_input,
-                    Some(linear(d_enc + d_hid, d_hid)),
                 )
             }
-            DecoderAttention::Qkv { n_heads } => {
-                let mha = MultiHeadAttentionConfig::new(d_hid, n_heads)
-                    .with_d_key(Some(d_enc))
-                    .with_d_value(Some(d_enc))
-                    .init(device);
-                (
-                    DecoderAttentionModule::Mha(mha),
-                    d_emb + d_hid,
-                    Some(linear(2 * d_hid, d_hid)),
-                )
-            }
+            DecoderAttention::Qkv { n_heads } => (
+                DecoderAttentionModule::Qkv(QkvAttention {
+                    mha: MultiHeadAttentionConfig::new(d_hid, n_heads)
+                        .with_d_key(Some(d_enc))
+                        .with_d_value(Some(d_enc))
+                        .init(device),
+                    combine: linear(2 * d_hid, d_hid),
+                }),
+                d_emb + d_hid,
+            ),
             DecoderAttention::Fc => (
-                DecoderAttentionModule::Unit(unit(ScoreConfig::Location(LocationScoreConfig::new(
-                    d_emb + d_hid,
-                    self.max_len,
-                )))),
+                DecoderAttentionModule::Fc(FcAttention {
+                    unit: unit(ScoreConfig::Fc(FcScoreConfig::new(d_emb + d_hid, self.max_len))),
+                    combine: linear(d_emb + d_enc, d_emb),
+                }),
                 d_emb,
-                Some(linear(d_emb + d_enc, d_emb)),
             ),
         };
         let self_attention = match self.encoder_self_attention {
             EncoderSelfAttention::None => None,
-            EncoderSelfAttention::Dot => Some(DecoderAttentionModule::Unit(unit(ScoreConfig::dot()))),
-            EncoderSelfAttention::Qkv { n_heads } => Some(DecoderAttentionModule::Mha(
+            EncoderSelfAttention::Dot => Some(EncoderSelfAttentionModule::Dot(unit(ScoreConfig::dot()))),
+            EncoderSelfAttention::Qkv { n_heads } => Some(EncoderSelfAttentionModule::Qkv(
                 MultiHeadAttentionConfig::new(d_enc, n_heads).init(device),
             )),
         };
@@ -360,9 +360,8 @@ impl RnnSeq2SeqConfig {
             target_embedding: EmbeddingConfig::new(self.tgt_vocab, d_emb).init(device),
             decoder: Recurrent::new(self.cell, d_rnn_input, d_hid, device),
             attention,
-            combine,
+            feeds_back: self.attention.feeds_back(),
             generator: linear(d_hid, self.tgt_vocab),
-            variant: self.attention,
             max_len: self.max_len,
             pad: self.pad,
             bos: self.bos,
@@ -371,32 +370,128 @@ impl RnnSeq2SeqConfig {
     }
 }
 
-/// An attention unit, or multi-head attention.
+/// The decoder's attention: one variant per [`DecoderAttention`], each holding
+/// exactly the layers it uses.
 #[derive(Module, Debug)]
-// One value per model or per step: boxing would only add an indirection.
+// One value per model: boxing would only add an indirection.
 #[allow(clippy::large_enum_variant)]
 pub enum DecoderAttentionModule {
-    /// A score-based unit.
-    Unit(AttentionUnit),
-    /// Multi-head (QKV) attention.
-    Mha(MultiHeadAttention),
+    /// Bahdanau's additive attention, queried by the previous state.
+    Bahdanau(BahdanauAttention),
+    /// Luong's attention, queried by the current state, and its `W_c`.
+    Luong(LuongAttention),
+    /// Multi-head QKV attention, queried by the current state, and its `W_c`.
+    Qkv(QkvAttention),
+    /// The PyTorch tutorial's fully connected attention and its `attn_combine`.
+    Fc(FcAttention),
 }
 
-impl DecoderAttentionModule {
-    /// `(context [batch, tgt_len, d_value], weights [batch, tgt_len, src_len])`.
-    fn attend(&self, query: Tensor<3>, states: Tensor<3>, mask: &Mask) -> (Tensor<3>, Tensor<3>) {
+/// Bahdanau et al. 2014: `e_ij = v^T tanh(W_a s_{i-1} + U_a h_j)`.
+#[derive(Module, Debug)]
+pub struct BahdanauAttention {
+    /// The additive score; `U_a H` is computed once per sentence ([`Memory`]).
+    pub score: AdditiveScore,
+    /// From scores to weights.
+    #[module(skip)]
+    pub normalizer: Normalizer,
+}
+
+/// Luong et al. 2015: `c_i = Attend(s_i, H)`, `h~_i = tanh(W_c [c_i; s_i])`.
+#[derive(Module, Debug)]
+pub struct LuongAttention {
+    /// The score (dot, general or concat) and its normalizer.
+    pub unit: AttentionUnit,
+    /// `W_c`, from `[c_i; s_i]` to the attentional state.
+    pub combine: Linear,
+}
+
+/// The article's encoder-decoder QKV layout: as Luong, with multi-head
+/// attention's projections.
+#[derive(Module, Debug)]
+pub struct QkvAttention {
+    /// Multi-head attention, the decoder state querying the encoder states.
+    pub mha: MultiHeadAttention,
+    /// `W_c`, from `[c_i; s_i]` to the attentional state.
+    pub combine: Linear,
+}
+
+/// The PyTorch tutorial's `AttnDecoderRNN`: `w_i = softmax(attn([y_{i-1}; s_{i-1}]))`,
+/// `c_i = H w_i`, the recurrent input `relu(attn_combine([y_{i-1}; c_i]))`.
+#[derive(Module, Debug)]
+pub struct FcAttention {
+    /// The tutorial's `attn`, as a fully connected score over `max_len` positions.
+    pub unit: AttentionUnit,
+    /// The tutorial's `attn_combine`.
+    pub combine: Linear,
+}
+
+/// Self-attention over the encoder states, the article's encoder-only
+/// layouts: `H' = H + Attend(H, H)`.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum EncoderSelfAttentionModule {
+    /// `w_ij = softmax_j(h_i . h_j)`.
+    Dot(AttentionUnit),
+    /// Multi-head self-attention with learned projections.
+    Qkv(MultiHeadAttention),
+}
+
+impl EncoderSelfAttentionModule {
+    /// `Attend(H, H)`, `[batch, src_len, d_encoder]`.
+    fn attend(&self, states: Tensor<3>, mask: &Mask) -> Tensor<3> {
         match self {
-            DecoderAttentionModule::Unit(unit) => {
-                let out = unit.forward(AttentionInput::cross_attention(query, states).mask(mask.clone()));
-                (out.context, out.weights)
+            EncoderSelfAttentionModule::Dot(unit) => {
+                unit.forward(AttentionInput::self_attention(states).mask(mask.clone()))
+                    .context
             }
-            DecoderAttentionModule::Mha(mha) => {
-                let out = mha.forward(MhaInput::cross_attention(query, states).mask(mask.clone()));
-                let weights = out.weights_averaged().expect("weights were asked for");
-                (out.context, weights)
+            EncoderSelfAttentionModule::Qkv(mha) => {
+                mha.forward(MhaInput::self_attention(states).mask(mask.clone())).context
             }
         }
     }
+}
+
+/// How release 0.1.0 named the parameters that this release moved, for a
+/// model of this `attention` and `self_attention`: `(old prefix, new prefix)`
+/// pairs of record paths. That release kept the decoder's attention as an
+/// `AttentionUnit` or `MultiHeadAttention` (`attention.Unit.`,
+/// `attention.Mha.`) beside an optional `combine` layer, and the fully
+/// connected score as `Location`; this one keeps each variant's layers
+/// together ([`DecoderAttentionModule`]). The weights are the same.
+///
+/// # Example
+///
+/// ```
+/// use models::{DecoderAttention, EncoderSelfAttention};
+/// use models::rnn_seq2seq::release_0_1_paths;
+/// let paths = release_0_1_paths(DecoderAttention::Bahdanau, EncoderSelfAttention::None);
+/// assert_eq!(paths, [("attention.Unit.score.Additive.", "attention.Bahdanau.score.")]);
+/// ```
+pub fn release_0_1_paths(
+    attention: DecoderAttention,
+    self_attention: EncoderSelfAttention,
+) -> Vec<(&'static str, &'static str)> {
+    let mut paths = match attention {
+        DecoderAttention::Bahdanau => vec![("attention.Unit.score.Additive.", "attention.Bahdanau.score.")],
+        DecoderAttention::Luong { .. } => vec![
+            ("attention.Unit.", "attention.Luong.unit."),
+            ("combine.", "attention.Luong.combine."),
+        ],
+        DecoderAttention::Qkv { .. } => vec![
+            ("attention.Mha.", "attention.Qkv.mha."),
+            ("combine.", "attention.Qkv.combine."),
+        ],
+        DecoderAttention::Fc => vec![
+            ("attention.Unit.score.Location.", "attention.Fc.unit.score.Fc."),
+            ("combine.", "attention.Fc.combine."),
+        ],
+    };
+    match self_attention {
+        EncoderSelfAttention::None => {}
+        EncoderSelfAttention::Dot => paths.push(("self_attention.Unit.", "self_attention.Dot.")),
+        EncoderSelfAttention::Qkv { .. } => paths.push(("self_attention.Mha.", "self_attention.Qkv.")),
+    }
+    paths
 }
 
 /// The RNN encoder-decoder with attention; see the [module docs](self).
@@ -409,22 +504,20 @@ pub struct RnnSeq2Seq {
     /// The encoder, right to left (bidirectional only).
     pub encoder_backward: Option<Recurrent>,
     /// Self-attention over the encoder states, if any.
-    pub self_attention: Option<DecoderAttentionModule>,
+    pub self_attention: Option<EncoderSelfAttentionModule>,
     /// From the encoder's final state to the decoder's first, when widths differ: `tanh(W h)`.
     pub bridge: Option<Linear>,
     /// Target word embeddings.
     pub target_embedding: Embedding,
     /// The decoder's recurrent layer.
     pub decoder: Recurrent,
-    /// The decoder's attention.
+    /// The decoder's attention, with its combining layer.
     pub attention: DecoderAttentionModule,
-    /// Luong's `W_c` (attentional state), or the tutorial's `attn_combine`.
-    pub combine: Option<Linear>,
+    /// Whether the attentional state `h~_{i-1}` joins the next step's input
+    /// (Luong with input feeding, QKV).
+    pub feeds_back: bool,
     /// To the target vocabulary.
     pub generator: Linear,
-    /// Which decoder.
-    #[module(skip)]
-    pub variant: DecoderAttention,
     /// Longest source and output.
     pub max_len: usize,
     /// Padding id.
@@ -442,8 +535,9 @@ pub struct Memory {
     pub states: Tensor<3>,
     /// Padding, `[batch, 1, src_len]`, `true` = padding.
     pub mask: Mask,
-    /// Bahdanau's `U_a H`, computed once, `[batch, src_len, d_hidden]`.
-    projected_keys: Option<Tensor<3>>,
+    /// What the decoder's score reads: Bahdanau's `U_a H`, computed once,
+    /// `[batch, src_len, d_hidden]`; `H` itself for the other attentions.
+    pub keys: Tensor<3>,
 }
 
 /// The decoder's state between steps.
@@ -512,7 +606,7 @@ impl RnnSeq2Seq {
             lengths.iter().all(|&l| (1..=src_len).contains(&l)),
             "RnnSeq2Seq::encode: lengths {lengths:?} must be in 1..={src_len}"
         );
-        if self.variant == DecoderAttention::Fc {
+        if let DecoderAttentionModule::Fc(_) = self.attention {
             assert!(
                 src_len <= self.max_len,
                 "RnnSeq2Seq::encode: src_len={src_len} exceeds the FC attention's max_len={}",
@@ -535,32 +629,21 @@ impl RnnSeq2Seq {
         }; // states: [batch, src_len, d_encoder]
         let mask = Mask::padding(lengths, src_len, &device);
         if let Some(attention) = &self.self_attention {
-            let (context, _) = attention.attend(states.clone(), states.clone(), &mask);
-            states = states + context;
+            states = states.clone() + attention.attend(states, &mask);
         }
         let hidden = match &self.bridge {
             Some(bridge) => attention_core::tanh(bridge.forward(last)),
             None => last,
         };
-        let projected_keys = match (&self.variant, &self.attention) {
-            (
-                DecoderAttention::Bahdanau,
-                DecoderAttentionModule::Unit(AttentionUnit {
-                    score: Score::Additive(additive),
-                    ..
-                }),
-            ) => Some(additive.project_keys(states.clone())),
-            _ => None,
+        let keys = match &self.attention {
+            DecoderAttentionModule::Bahdanau(attention) => attention.score.project_keys(states.clone()),
+            _ => states.clone(),
         };
-        let feed = self.variant.feeds_back().then(|| hidden.zeros_like());
+        let feed = self.feeds_back.then(|| hidden.zeros_like());
         DecoderState {
             rnn: self.decoder.state_from_hidden(hidden),
             feed,
-            memory: Memory {
-                states,
-                mask,
-                projected_keys,
-            },
+            memory: Memory { states, mask, keys },
         }
     }
 
@@ -576,51 +659,74 @@ impl RnnSeq2Seq {
             .forward(tokens.unsqueeze_dim::<2>(1))
             .squeeze_dim::<2>(1); // [batch, d_embed]
         let states = memory.states.clone();
-        let (logits, weights, rnn, feed) = match self.variant {
-            DecoderAttention::Bahdanau => {
-                let DecoderAttentionModule::Unit(unit) = &self.attention else {
-                    unreachable!("Bahdanau uses a unit")
-                };
-                let Score::Additive(additive) = &unit.score else {
-                    unreachable!("Bahdanau scores additively")
-                };
+        let (logits, weights, rnn, feed) = match &self.attention {
+            DecoderAttentionModule::Bahdanau(attention) => {
                 let query = rnn.hidden().unsqueeze_dim::<3>(1); // [batch, 1, d_hidden]: s_{i-1}
-                let keys = memory.projected_keys.clone().expect("projected at encoding");
-                let scores = additive.forward_projected(query, keys); // [batch, 1, src_len]
+                let scores = attention.score.forward_projected(query, memory.keys.clone()); // [batch, 1, src_len]
                 let [batch, _, src_len] = scores.dims();
-                let weights = unit
+                let weights = attention
                     .normalizer
                     .normalize(scores, Some(memory.mask.expand_to("decode_step", [batch, 1, src_len])));
                 let context = weights.clone().matmul(states).squeeze_dim::<2>(1); // [batch, d_encoder]
                 let rnn = self.decoder.step(Tensor::cat(vec![embedded, context], 1), rnn);
                 (self.generator.forward(rnn.hidden()), weights, rnn, None)
             }
-            DecoderAttention::Luong { .. } | DecoderAttention::Qkv { .. } => {
-                let input = match feed {
-                    Some(feed) => Tensor::cat(vec![embedded, feed], 1),
-                    None => embedded,
-                };
-                let rnn = self.decoder.step(input, rnn);
-                let hidden = rnn.hidden();
-                let (context, weights) = self
-                    .attention
-                    .attend(hidden.clone().unsqueeze_dim(1), states, &memory.mask);
-                let combine = self.combine.as_ref().expect("Luong's W_c");
-                let attentional =
-                    attention_core::tanh(combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))); // h~_i
-                let feed = self.variant.feeds_back().then(|| attentional.clone());
-                (self.generator.forward(attentional), weights, rnn, feed)
+            DecoderAttentionModule::Luong(attention) => {
+                self.attentional_step(embedded, feed, rnn, &attention.combine, |query| {
+                    let out = attention
+                        .unit
+                        .forward(AttentionInput::cross_attention(query, states).mask(memory.mask.clone()));
+                    (out.context, out.weights)
+                })
             }
-            DecoderAttention::Fc => {
+            DecoderAttentionModule::Qkv(attention) => {
+                self.attentional_step(embedded, feed, rnn, &attention.combine, |query| {
+                    let out = attention
+                        .mha
+                        .forward(MhaInput::cross_attention(query, states).mask(memory.mask.clone()));
+                    let weights = out.weights_averaged().expect("weights were asked for");
+                    (out.context, weights)
+                })
+            }
+            DecoderAttentionModule::Fc(attention) => {
                 let query = Tensor::cat(vec![embedded.clone(), rnn.hidden()], 1).unsqueeze_dim::<3>(1);
-                let (context, weights) = self.attention.attend(query, states, &memory.mask);
-                let combine = self.combine.as_ref().expect("the tutorial's attn_combine");
-                let input = relu(combine.forward(Tensor::cat(vec![embedded, context.squeeze_dim::<2>(1)], 1)));
+                let out = attention
+                    .unit
+                    .forward(AttentionInput::cross_attention(query, states).mask(memory.mask.clone()));
+                let input = relu(
+                    attention
+                        .combine
+                        .forward(Tensor::cat(vec![embedded, out.context.squeeze_dim::<2>(1)], 1)),
+                );
                 let rnn = self.decoder.step(input, rnn);
-                (self.generator.forward(rnn.hidden()), weights, rnn, None)
+                (self.generator.forward(rnn.hidden()), out.weights, rnn, None)
             }
         };
         (logits, weights.squeeze_dim::<2>(1), DecoderState { rnn, feed, memory })
+    }
+
+    /// Luong's step, with its score or QKV's: the recurrent step (with the
+    /// fed-back attentional state), then `attend(s_i)` gives the context and
+    /// the weights, and `h~_i = tanh(W_c [c_i; s_i])` the logits.
+    fn attentional_step(
+        &self,
+        embedded: Tensor<2>,
+        feed: Option<Tensor<2>>,
+        rnn: RnnState,
+        combine: &Linear,
+        attend: impl FnOnce(Tensor<3>) -> (Tensor<3>, Tensor<3>),
+    ) -> (Tensor<2>, Tensor<3>, RnnState, Option<Tensor<2>>) {
+        let input = match feed {
+            Some(feed) => Tensor::cat(vec![embedded, feed], 1),
+            None => embedded,
+        };
+        let rnn = self.decoder.step(input, rnn);
+        let hidden = rnn.hidden();
+        let (context, weights) = attend(hidden.clone().unsqueeze_dim::<3>(1)); // [batch, 1, d_encoder], [batch, 1, src_len]
+        let attentional =
+            attention_core::tanh(combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))); // h~_i
+        let feed = self.feeds_back.then(|| attentional.clone());
+        (self.generator.forward(attentional), weights, rnn, feed)
     }
 
     /// Training forward pass over a whole target.
@@ -713,7 +819,7 @@ impl StepDecoder for RnnSeq2Seq {
             memory: Memory {
                 states: pick3(memory.states),
                 mask: Mask::new(memory.mask.tensor().select(0, rows.clone())),
-                projected_keys: memory.projected_keys.map(pick3),
+                keys: pick3(memory.keys),
             },
         }
     }

@@ -6,7 +6,7 @@ use burn::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::TrainError;
-use crate::run_dir::{RunDir, RunSummary, Start};
+use crate::run_dir::{RELEASE, RunDir, RunSummary, Start};
 use crate::session::CommonConfig;
 use crate::session::Session;
 use crate::task::Task;
@@ -44,6 +44,14 @@ impl Lifecycle {
                 data
             }
             Start::Resume => {
+                let release = self.run.release();
+                if resume_from.is_some() && release != RELEASE {
+                    return Err(TrainError::Input(format!(
+                        "{}: written by attn {release}, whose checkpoints this release ({RELEASE}) cannot resume; \
+                         `attn eval` and `attn translate` still read its model, or start a new run",
+                        self.run.path().display()
+                    )));
+                }
                 let data = T::reload(section, common, &self.run)?;
                 // `--epochs` and `--device` may have changed.
                 self.run.write_fields(fields)?;

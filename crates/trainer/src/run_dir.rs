@@ -275,6 +275,53 @@ impl RunDir {
         })
     }
 
+    /// [`load_model`](Self::load_model) of a file whose parameters carry
+    /// other names: each path starting with an `old` prefix of `renames` is
+    /// read as starting with its `new` one (a release that named them
+    /// otherwise).
+    ///
+    /// # Errors
+    ///
+    /// As [`load_model`](Self::load_model).
+    pub fn load_model_renamed<M: Module>(
+        &self,
+        model: M,
+        task: &str,
+        renames: &[(&str, &str)],
+    ) -> Result<M, TrainError> {
+        let path = self.model_path();
+        if !path.exists() {
+            return self.load_model(model, task);
+        }
+        let damaged = |e: String| {
+            TrainError::Input(format!(
+                "{}: damaged model file (the run was written by attn {}, this is {RELEASE}): {e}",
+                path.display(),
+                self.release()
+            ))
+        };
+        let tensors = burn_pack::Reader::from_file(&path)
+            .and_then(burn_pack::Reader::into_tensors)
+            .map_err(|e| damaged(format!("{e:?}")))?;
+        let renamed = tensors
+            .into_iter()
+            .map(|tensor| {
+                let (name, dtype, shape, id, bytes) = tensor.into_parts()?;
+                let name = match renames.iter().find(|(old, _)| name.starts_with(old)) {
+                    Some((old, new)) => format!("{new}{}", &name[old.len()..]),
+                    None => name,
+                };
+                Ok(burn_pack::Tensor::new(name, dtype, shape, id, bytes))
+            })
+            .collect::<Result<Vec<_>, burn_pack::Error>>()
+            .map_err(|e| damaged(format!("{e:?}")))?;
+        let bytes = burn_pack::Writer::new(renamed)
+            .into_bytes()
+            .map_err(|e| damaged(format!("{e:?}")))?;
+        let record = ModuleRecord::from_bytes(bytes).map_err(|e| damaged(format!("{e:?}")))?;
+        model.try_load_record(record).map_err(|e| damaged(format!("{e:?}")))
+    }
+
     /// The last epoch whose three checkpoint files (model, optimizer,
     /// scheduler) all exist and read back whole; `None` if there is none.
     /// Epochs with a missing or damaged file are reported and skipped.

@@ -803,3 +803,22 @@ fn a_closed_stdout_ends_attn_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "a panic's status");
 }
+
+#[test]
+fn a_run_of_release_0_1_is_not_resumed_from_its_checkpoints() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/release-0.1.0");
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("reverse");
+    copy_dir(&fixtures.join("reverse"), &run);
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap(), "--epochs", "2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "{}: written by attn 0.1.0, whose checkpoints this release ({}) cannot resume",
+            run.display(),
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        text(&out)
+    );
+}

@@ -6,7 +6,7 @@
 //! | [`GeneralScore`] | `q_i^T W_a k_j` | Luong 2015 "general" |
 //! | [`ConcatScore`] | `v_a^T tanh(W_a [q_i; k_j])` | Luong 2015 "concat" |
 //! | [`AdditiveScore`] | `v_a^T tanh(W_a q_i + U_a k_j)` | Bahdanau 2014 |
-//! | [`LocationScore`] | `(W_a q_i + b)_j` | Luong 2015 "location"; the PyTorch tutorial's FC attention |
+//! | [`FcScore`] | `(W_a q_i + b)_j` | Luong 2015 "location"; the PyTorch tutorial's FC attention |
 //!
 //! [`Score`] and [`ScoreConfig`] hold any one of them, for models whose
 //! attention is chosen by configuration. See `docs/attention.md#scores`.
@@ -14,8 +14,8 @@
 mod additive;
 mod concat;
 mod dot;
+mod fc;
 mod general;
-mod location;
 
 use burn::module::Module;
 use burn::prelude::*;
@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 pub use additive::{AdditiveScore, AdditiveScoreConfig};
 pub use concat::{ConcatScore, ConcatScoreConfig};
 pub use dot::{DotScore, DotScoreConfig, Scaling};
+pub use fc::{FcScore, FcScoreConfig};
 pub use general::{GeneralScore, GeneralScoreConfig};
-pub use location::{LocationScore, LocationScoreConfig};
 
 use crate::error::AttentionError;
 
@@ -40,8 +40,10 @@ pub enum Score {
     Concat(ConcatScore),
     /// Bahdanau's additive.
     Additive(AdditiveScore),
-    /// Luong's location-based, the PyTorch tutorial's FC attention.
-    Location(LocationScore),
+    /// The PyTorch tutorial's fully connected (FC) attention, whose form is
+    /// Luong's location-based score.
+    #[doc(alias = "location")]
+    Fc(FcScore),
 }
 
 impl Score {
@@ -62,7 +64,7 @@ impl Score {
             Score::General(score) => score.forward(query, keys),
             Score::Concat(score) => score.forward(query, keys),
             Score::Additive(score) => score.forward(query, keys),
-            Score::Location(score) => score.forward(query, keys),
+            Score::Fc(score) => score.forward(query, keys),
         }
     }
 }
@@ -78,8 +80,8 @@ pub enum ScoreConfig {
     Concat(ConcatScoreConfig),
     /// See [`AdditiveScoreConfig`].
     Additive(AdditiveScoreConfig),
-    /// See [`LocationScoreConfig`].
-    Location(LocationScoreConfig),
+    /// See [`FcScoreConfig`].
+    Fc(FcScoreConfig),
 }
 
 impl ScoreConfig {
@@ -104,7 +106,7 @@ impl ScoreConfig {
             ScoreConfig::General(config) => config.validate(),
             ScoreConfig::Concat(config) => config.validate(),
             ScoreConfig::Additive(config) => config.validate(),
-            ScoreConfig::Location(config) => config.validate(),
+            ScoreConfig::Fc(config) => config.validate(),
         }
     }
 
@@ -119,7 +121,7 @@ impl ScoreConfig {
             ScoreConfig::General(config) => Score::General(config.init(device)),
             ScoreConfig::Concat(config) => Score::Concat(config.init(device)),
             ScoreConfig::Additive(config) => Score::Additive(config.init(device)),
-            ScoreConfig::Location(config) => Score::Location(config.init(device)),
+            ScoreConfig::Fc(config) => Score::Fc(config.init(device)),
         }
     }
 }

@@ -515,6 +515,11 @@ pub fn load(
 ) -> Result<Seq2SeqRun, TrainError> {
     let vocab: Vocabularies = crate::run_dir::read_json(&run.vocab_path())?;
     let model = match config.model_config(vocab.source.len(), vocab.target.len(), max_len) {
+        // Release 0.1.0 named the RNN decoder's attention layers otherwise.
+        Seq2SeqModelConfig::Rnn(c) if run.release() == "0.1.0" => {
+            let paths = models::rnn_seq2seq::release_0_1_paths(c.attention, c.encoder_self_attention);
+            Seq2SeqModel::Rnn(run.load_model_renamed(c.init(device), task, &paths)?)
+        }
         Seq2SeqModelConfig::Rnn(c) => Seq2SeqModel::Rnn(run.load_model(c.init(device), task)?),
         Seq2SeqModelConfig::Transformer(c) => Seq2SeqModel::Transformer(run.load_model(c.init(device), task)?),
     };

@@ -1,5 +1,7 @@
-//! The fully connected scorer of the PyTorch translation tutorial's
-//! `AttnDecoderRNN`, Luong et al. 2015's "location" score: the weights come
+//! The fully connected (FC) scorer of the PyTorch translation tutorial's
+//! `AttnDecoderRNN`, whose form is Luong et al. 2015's "location" score (the
+//! workspace calls it FC everywhere: `FcScore`, `DecoderAttention::Fc`,
+//! `attn --attention fc`): the weights come
 //! from the query alone, `e_t = W_a q_t + b`, one output per source position
 //! up to a fixed `max_len`. Like the tutorial's `nn.Linear`, the layer always
 //! has a bias.
@@ -16,9 +18,10 @@ use burn::prelude::*;
 use crate::error::{AttentionError, Axis, assert_shape, expect_valid};
 use crate::score::positive;
 
-/// Configuration of [`LocationScore`].
+/// Configuration of [`FcScore`].
+#[doc(alias = "location")]
 #[derive(Config, Debug)]
-pub struct LocationScoreConfig {
+pub struct FcScoreConfig {
     /// Width of the queries (tutorial: embedding width + hidden width).
     pub d_query: usize,
     /// The longest source this scorer can attend over (tutorial: `MAX_LENGTH`).
@@ -28,15 +31,15 @@ pub struct LocationScoreConfig {
     pub initializer: Initializer,
 }
 
-impl LocationScoreConfig {
+impl FcScoreConfig {
     /// Checks the sizes.
     ///
     /// # Errors
     ///
     /// If a size is zero.
     pub fn validate(&self) -> Result<(), AttentionError> {
-        positive("LocationScoreConfig", "d_query", self.d_query)?;
-        positive("LocationScoreConfig", "max_len", self.max_len)
+        positive("FcScoreConfig", "d_query", self.d_query)?;
+        positive("FcScoreConfig", "max_len", self.max_len)
     }
 
     /// The scorer.
@@ -44,9 +47,9 @@ impl LocationScoreConfig {
     /// # Panics
     ///
     /// If [`validate`](Self::validate) fails.
-    pub fn init(&self, device: &Device) -> LocationScore {
+    pub fn init(&self, device: &Device) -> FcScore {
         expect_valid(self.validate());
-        LocationScore {
+        FcScore {
             attn: LinearConfig::new(self.d_query, self.max_len)
                 .with_initializer(self.initializer.clone())
                 .init(device),
@@ -55,13 +58,14 @@ impl LocationScoreConfig {
 }
 
 /// `e_t = (W_a q_t + b)[..src_len]`.
+#[doc(alias = "location")]
 #[derive(Module, Debug)]
-pub struct LocationScore {
+pub struct FcScore {
     /// The tutorial's `attn` layer, from query width to `max_len`.
     pub attn: Linear,
 }
 
-impl LocationScore {
+impl FcScore {
     /// Scores every source position from each query.
     ///
     /// # Shapes
@@ -75,7 +79,7 @@ impl LocationScore {
     /// If the query width does not match or `src_len > max_len`.
     pub fn forward(&self, query: Tensor<3>, keys: Tensor<3>) -> Tensor<3> {
         let [d_query, max_len] = self.attn.weight.dims();
-        let context = "LocationScore::forward";
+        let context = "FcScore::forward";
         assert_shape(
             context,
             "query",
