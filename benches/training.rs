@@ -77,7 +77,12 @@ fn w5_encoder_train_step(c: &mut Criterion) {
     let (batch, len, vocab, classes) = (32, 32, 1000, 10);
     let device = bench_device().autodiff();
     device.seed(0);
-    let model = EncoderTransformerConfig::new(vocab, 256, 4, 3, 1024, len)
+    let model = EncoderTransformerConfig::new(vocab)
+        .with_d_model(256)
+        .with_n_heads(4)
+        .with_n_layers(3)
+        .with_d_ff(1024)
+        .with_max_len(len)
         .with_positions(PositionKind::Learned)
         .with_activation(FeedForwardActivation::Relu)
         .with_pooling(Pooling::Mean)

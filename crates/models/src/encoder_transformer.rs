@@ -24,7 +24,14 @@
 //! use models::EncoderTransformerConfig;
 //! let device = Device::default();
 //! // vocab 30, d_model 16, 4 heads, 2 layers, d_ff 32, max_len 12; 5 classes.
-//! let model = EncoderTransformerConfig::new(30, 16, 4, 2, 32, 12).with_n_classes(Some(5)).init(&device);
+//! let model = EncoderTransformerConfig::new(30)
+//!     .with_d_model(16)
+//!     .with_n_heads(4)
+//!     .with_n_layers(2)
+//!     .with_d_ff(32)
+//!     .with_max_len(12)
+//!     .with_n_classes(Some(5))
+//!     .init(&device);
 //! let tokens = Tensor::<2, Int>::from_ints([[3, 4, 5, 6], [7, 8, 0, 0]], &device);
 //! let out = model.forward(tokens, &[4, 2], Weights::Return);
 //! assert_eq!(out.class_logits.unwrap().dims(), [2, 5]);
@@ -62,15 +69,21 @@ pub enum Pooling {
 pub struct EncoderTransformerConfig {
     /// Vocabulary size.
     pub vocab: usize,
-    /// Width of the hidden states.
+    /// Width of the hidden states. Default: 512, as Vaswani et al.'s base
+    /// model and BERT-base's.
+    #[config(default = 512)]
     pub d_model: usize,
-    /// Attention heads.
+    /// Attention heads. Default: 8.
+    #[config(default = 8)]
     pub n_heads: usize,
-    /// Number of encoder blocks.
+    /// Number of encoder blocks. Default: 6.
+    #[config(default = 6)]
     pub n_layers: usize,
-    /// Width of the feed-forward hidden layer.
+    /// Width of the feed-forward hidden layer. Default: 2048.
+    #[config(default = 2048)]
     pub d_ff: usize,
-    /// Longest input.
+    /// Longest input. Default: 512 positions.
+    #[config(default = 512)]
     pub max_len: usize,
     /// Position information. Default: sinusoidal.
     #[config(default = "PositionKind::Sinusoidal")]

@@ -18,8 +18,14 @@
 //! use burn::prelude::*;
 //! use models::{BeamConfig, Translate, TransformerSeq2SeqConfig};
 //! let device = Device::default();
-//! // vocabularies 20 and 20, d_model 16, 4 heads, 2 + 2 layers, d_ff 32, max_len 10.
-//! let model = TransformerSeq2SeqConfig::new(20, 20, 16, 4, 2, 2, 32, 10).init(&device);
+//! let model = TransformerSeq2SeqConfig::new(20, 20) // source and target vocabularies
+//!     .with_d_model(16)
+//!     .with_n_heads(4)
+//!     .with_n_encoder_layers(2)
+//!     .with_n_decoder_layers(2)
+//!     .with_d_ff(32)
+//!     .with_max_len(10)
+//!     .init(&device);
 //! let source = Tensor::<2, Int>::from_ints([[4, 5, 6]], &device);
 //! let beam = BeamConfig { width: 3, length_penalty: 0.6, max_len: 10 };
 //! let best = &model.translate_beam(source, &[3], beam)[0];
@@ -59,17 +65,24 @@ pub struct TransformerSeq2SeqConfig {
     pub src_vocab: usize,
     /// Target vocabulary size.
     pub tgt_vocab: usize,
-    /// Width of the hidden states.
+    /// Width of the hidden states. Default: 512, Vaswani et al.'s base model.
+    #[config(default = 512)]
     pub d_model: usize,
-    /// Attention heads.
+    /// Attention heads. Default: 8.
+    #[config(default = 8)]
     pub n_heads: usize,
-    /// Encoder blocks.
+    /// Encoder blocks. Default: 6.
+    #[config(default = 6)]
     pub n_encoder_layers: usize,
-    /// Decoder blocks.
+    /// Decoder blocks. Default: 6.
+    #[config(default = 6)]
     pub n_decoder_layers: usize,
-    /// Width of the feed-forward hidden layer.
+    /// Width of the feed-forward hidden layer. Default: 2048.
+    #[config(default = 2048)]
     pub d_ff: usize,
-    /// Longest source or output.
+    /// Longest source or output. Default: 100 tokens, as the article's
+    /// sentences.
+    #[config(default = 100)]
     pub max_len: usize,
     /// Position information. Default: sinusoidal.
     #[config(default = "PositionKind::Sinusoidal")]
@@ -242,6 +255,10 @@ pub struct TransformerOutput {
     /// The last decoder block's cross-attention averaged over heads,
     /// `[batch, tgt_len, src_len]`.
     pub attention: Tensor<3>,
+    /// The last decoder block's cross-attention, head by head,
+    /// `[batch, n_heads, tgt_len, src_len]`: what each head of the output
+    /// position looks at in the source.
+    pub cross_attention: Tensor<4>,
 }
 
 impl TransformerSeq2Seq {
@@ -315,7 +332,7 @@ impl TransformerSeq2Seq {
         let embedding = self.target_embedding.as_ref().unwrap_or(&self.source_embedding);
         let mut x = self.embed(embedding, target_input, 0);
         let causal = Mask::causal(tgt_len, tgt_len, &device);
-        let mut attention = None;
+        let mut cross_attention = None;
         for (i, block) in self.decoder.iter().enumerate() {
             let last = i + 1 == self.decoder.len();
             let weights = if last { Weights::Return } else { Weights::Skip };
@@ -328,12 +345,14 @@ impl TransformerSeq2Seq {
             );
             x = next;
             if last {
-                attention = cross.map(|w| w.mean_dim(1).squeeze_dim(1));
+                cross_attention = cross; // [batch, n_heads, tgt_len, src_len]
             }
         }
+        let cross_attention = cross_attention.expect("the last block returns its weights");
         TransformerOutput {
             logits: self.logits(x),
-            attention: attention.expect("at least one decoder block"),
+            attention: cross_attention.clone().mean_dim(1).squeeze_dim(1), // [batch, tgt_len, src_len]
+            cross_attention,
         }
     }
 }

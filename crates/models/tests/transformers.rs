@@ -22,7 +22,12 @@ const LENGTHS: [usize; 3] = [7, 3, 5];
 
 fn encoders() -> Vec<EncoderTransformerConfig> {
     let base = || {
-        EncoderTransformerConfig::new(11, 8, 2, 2, 12, 9)
+        EncoderTransformerConfig::new(11)
+            .with_d_model(8)
+            .with_n_heads(2)
+            .with_n_layers(2)
+            .with_d_ff(12)
+            .with_max_len(9)
             .with_dropout(0.0)
             .with_n_classes(Some(4))
             .with_n_token_classes(Some(3))
@@ -69,7 +74,14 @@ fn ngram_ids_follow_the_documented_hash() {
 
 #[test]
 fn ngram_settings_are_checked() {
-    let base = || EncoderTransformerConfig::new(11, 8, 2, 2, 12, 9);
+    let base = || {
+        EncoderTransformerConfig::new(11)
+            .with_d_model(8)
+            .with_n_heads(2)
+            .with_n_layers(2)
+            .with_d_ff(12)
+            .with_max_len(9)
+    };
     let message = base().with_ngrams(0).validate().unwrap_err().to_string();
     assert!(message.contains("ngrams") && message.contains("got 0"), "{message}");
     let message = base()
@@ -131,7 +143,12 @@ fn encoder_without_positions_is_permutation_equivariant_and_with_them_is_not() {
         (PositionKind::Sinusoidal, false),
         (PositionKind::Rotary, false),
     ] {
-        let model = EncoderTransformerConfig::new(11, 8, 2, 2, 12, 9)
+        let model = EncoderTransformerConfig::new(11)
+            .with_d_model(8)
+            .with_n_heads(2)
+            .with_n_layers(2)
+            .with_d_ff(12)
+            .with_max_len(9)
             .with_dropout(0.0)
             .with_positions(positions)
             .init(&device);
@@ -150,7 +167,16 @@ fn encoder_without_positions_is_permutation_equivariant_and_with_them_is_not() {
 }
 
 fn seq2seqs() -> Vec<TransformerSeq2SeqConfig> {
-    let base = || TransformerSeq2SeqConfig::new(13, 13, 8, 2, 2, 2, 12, 9).with_dropout(0.0);
+    let base = || {
+        TransformerSeq2SeqConfig::new(13, 13)
+            .with_d_model(8)
+            .with_n_heads(2)
+            .with_n_encoder_layers(2)
+            .with_n_decoder_layers(2)
+            .with_d_ff(12)
+            .with_max_len(9)
+            .with_dropout(0.0)
+    };
     vec![
         base(),
         base()
@@ -240,7 +266,13 @@ fn seq2seq_overfits_a_tiny_batch() {
     // 2-core CPU: below 0.05 after 54 Adam steps; 300 leaves a wide margin.
     let device = test_device().autodiff();
     device.seed(2);
-    let mut model = TransformerSeq2SeqConfig::new(12, 12, 32, 4, 1, 1, 64, 8)
+    let mut model = TransformerSeq2SeqConfig::new(12, 12)
+        .with_d_model(32)
+        .with_n_heads(4)
+        .with_n_encoder_layers(1)
+        .with_n_decoder_layers(1)
+        .with_d_ff(64)
+        .with_max_len(8)
         .with_dropout(0.0)
         .with_norm(NormPlacement::Pre)
         .init(&device);
@@ -285,7 +317,12 @@ fn encoder_classifier_overfits_a_tiny_batch() {
     // is 600.
     let device = test_device().autodiff();
     device.seed(4);
-    let mut model = EncoderTransformerConfig::new(8, 16, 2, 2, 32, 6)
+    let mut model = EncoderTransformerConfig::new(8)
+        .with_d_model(16)
+        .with_n_heads(2)
+        .with_n_layers(2)
+        .with_d_ff(32)
+        .with_max_len(6)
         .with_dropout(0.0)
         .with_n_classes(Some(4))
         .init(&device);
@@ -309,4 +346,39 @@ fn encoder_classifier_overfits_a_tiny_batch() {
         model = optim.step(3e-3, model, grads);
     }
     assert!(loss_value < 0.05, "loss {loss_value} after 600 steps");
+}
+
+#[test]
+fn cross_attention_per_head_averages_to_the_matrix_and_matches_decoding() {
+    let device = test_device();
+    for config in seq2seqs() {
+        let model = config.init(&device);
+        // The greedy translations of one sentence, then the same tokens teacher-forced.
+        let source = tokens(&[SOURCES[2]], &device);
+        let decoded = model.translate_greedy(source.clone(), &[LENGTHS[2]]).remove(0);
+        // Step i read token i - 1 (bos first) and emitted token i.
+        let steps = decoded.tokens.len();
+        assert!(steps > 0, "an untrained model of this seed emits a token first");
+        let mut input = vec![1i64]; // bos
+        input.extend(decoded.tokens[..steps - 1].iter().map(|&t| t as i64));
+        let out = model.forward(source, &[LENGTHS[2]], tokens(&[&input], &device));
+        let [batch, n_heads, tgt_len, src_len] = out.cross_attention.dims();
+        assert_eq!([batch, n_heads, tgt_len, src_len], [1, 2, steps, LENGTHS[2]]);
+        // Weights: non-negative, one per source position, summing to one for each head.
+        let heads = to_vec(out.cross_attention.clone());
+        assert!(heads.iter().all(|&w| w >= 0.0));
+        for row in heads.chunks(src_len) {
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < TOL, "{row:?}");
+        }
+        let mean = out.cross_attention.mean_dim(1).squeeze_dim::<3>(1);
+        let gap = to_vec((mean - out.attention.clone()).abs().max())[0];
+        assert!(gap < TOL, "mean over heads vs attention: {gap}");
+        // The cached step decoder gave the same averaged weights for the tokens it emitted.
+        let forward = to_vec(out.attention);
+        for (i, row) in decoded.attention.iter().enumerate() {
+            for (j, &w) in row.iter().enumerate() {
+                assert!((w - forward[i * src_len + j]).abs() < TOL, "step {i}, source {j}");
+            }
+        }
+    }
 }

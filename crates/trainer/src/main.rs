@@ -280,6 +280,8 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let device = trainer::device::select(args.device.as_deref())?;
     let translator = training::translator(&args.run, &device)?;
     let mut maps = Vec::new();
+    // One row of the heatmap per sentence: the matrix, then the transformer's heads.
+    let mut per_row = 1;
     for sentence in &args.sentences {
         let translation = translator.translate(sentence, decoding, &device)?;
         if !translation.unknown.is_empty() {
@@ -289,22 +291,29 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
             );
         }
         println!("{} -> {}\n", translation.source.join(" "), translation.output.join(" "));
-        print!(
-            "{}",
-            format_matrix(&translation.source, &translation.output, &translation.attention)
-        );
+        let matrix = |weights: &[Vec<f32>]| format_matrix(&translation.source, &translation.output, weights);
+        if !translation.heads.is_empty() {
+            println!("averaged over {} heads:", translation.heads.len());
+        }
+        print!("{}", matrix(&translation.attention));
+        for (h, weights) in translation.heads.iter().enumerate() {
+            print!("\nhead {}:\n{}", h + 1, matrix(weights));
+        }
         println!();
         if translation.output.is_empty() {
             eprintln!("warning: `{sentence}`: the translation is empty, so it has no attention matrix");
         } else if args.heatmap.is_some() {
             maps.push(translation.heatmap()?);
+            maps.extend(translation.head_heatmaps()?);
+            per_row = 1 + translation.heads.len();
         }
     }
     if let Some(path) = &args.heatmap
         && !maps.is_empty()
     {
         let title = format!("attention of {}", args.run.display());
-        trainer::report::heatmap::save(path, &title, &maps, maps.len().min(3))?;
+        let per_row = if per_row > 1 { per_row } else { maps.len().min(3) };
+        trainer::report::heatmap::save(path, &title, &maps, per_row)?;
         println!("heatmap written to {}", path.display());
     }
     Ok(())

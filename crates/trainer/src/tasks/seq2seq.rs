@@ -262,19 +262,16 @@ impl Seq2SeqConfig {
             ModelKind::Transformer => {
                 let t = &self.transformer;
                 Seq2SeqModelConfig::Transformer(
-                    TransformerSeq2SeqConfig::new(
-                        src_vocab,
-                        tgt_vocab,
-                        t.d_model,
-                        t.n_heads,
-                        t.n_layers,
-                        t.n_layers,
-                        t.d_ff,
-                        max_len + 1,
-                    )
-                    .with_positions(t.positions.kind())
-                    .with_norm(t.norm.placement())
-                    .with_dropout(t.dropout),
+                    TransformerSeq2SeqConfig::new(src_vocab, tgt_vocab)
+                        .with_d_model(t.d_model)
+                        .with_n_heads(t.n_heads)
+                        .with_n_encoder_layers(t.n_layers)
+                        .with_n_decoder_layers(t.n_layers)
+                        .with_d_ff(t.d_ff)
+                        .with_max_len(max_len + 1)
+                        .with_positions(t.positions.kind())
+                        .with_norm(t.norm.placement())
+                        .with_dropout(t.dropout),
                 )
             }
         }

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
-use models::Trainable;
+use burn::tensor::{Int, TensorData};
+use models::{Trainable, TransformerSeq2Seq};
 use serde::{Deserialize, Serialize};
 
 use super::seq2seq::{
@@ -25,7 +26,7 @@ use crate::TrainError;
 use crate::data::corpus::{self, Splits};
 use crate::data::tatoeba::Filter;
 use crate::data::tokenize::tokenize;
-use crate::data::{Pair, Vocabularies};
+use crate::data::{BOS, Pair, Vocabularies};
 use crate::report::heatmap::Heatmap;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
 use crate::session::CommonConfig;
@@ -329,9 +330,13 @@ impl Translator {
         let translation = self
             .run
             .model
-            .decode(batch.source, &batch.lengths, decoding)
+            .decode(batch.source.clone(), &batch.lengths, decoding)
             .pop()
             .expect("one translation per sentence");
+        let heads = match &self.run.model {
+            Seq2SeqModel::Transformer(model) => cross_attention_heads(model, batch.source, &translation.tokens),
+            Seq2SeqModel::Rnn(_) => Vec::new(),
+        };
         Ok(SentenceTranslation {
             output: self
                 .run
@@ -344,10 +349,36 @@ impl Translator {
             source,
             unknown,
             attention: translation.attention,
-            heads: Vec::new(),
+            heads,
             log_prob: translation.log_prob,
         })
     }
+}
+
+/// The transformer's cross-attention head by head for the `tokens` it
+/// decoded from `source` (`[1, src_len]`): `[n_heads][tokens][src_len]`.
+/// Decoding keeps the average only; teacher-forcing the same tokens gives
+/// every head's weights, the same as at each decoding step (the weights of a
+/// position depend only on the tokens before it).
+fn cross_attention_heads(model: &TransformerSeq2Seq, source: Tensor<2, Int>, tokens: &[usize]) -> Vec<Vec<Vec<f32>>> {
+    let Some((_, fed)) = tokens.split_last() else {
+        return Vec::new();
+    };
+    let device = source.device();
+    let [_, src_len] = source.dims();
+    // Step i reads token i - 1, `<bos>` first, and emits token i.
+    let input: Vec<i64> = std::iter::once(BOS).chain(fed.iter().copied()).map(|t| t as i64).collect();
+    let input = Tensor::<2, Int>::from_data(TensorData::new(input, [1, tokens.len()]), &device);
+    let heads = model.forward(source, &[src_len], input).cross_attention; // [1, n_heads, tokens, src_len]
+    let [_, n_heads, steps, _] = heads.dims();
+    let values = heads.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 weights");
+    (0..n_heads)
+        .map(|h| {
+            (0..steps)
+                .map(|i| values[(h * steps + i) * src_len..(h * steps + i + 1) * src_len].to_vec())
+                .collect()
+        })
+        .collect()
 }
 
 /// One sentence and its translation.
@@ -391,6 +422,27 @@ impl SentenceTranslation {
             self.source.clone(),
             self.attention.clone(),
         )
+    }
+
+    /// The heatmaps of the transformer's heads, one per head, titled
+    /// `head 1`, `head 2`, ...; none for the RNN.
+    ///
+    /// # Errors
+    ///
+    /// As [`heatmap`](Self::heatmap).
+    pub fn head_heatmaps(&self) -> Result<Vec<Heatmap>, TrainError> {
+        self.heads
+            .iter()
+            .enumerate()
+            .map(|(h, weights)| {
+                Heatmap::new(
+                    format!("head {}", h + 1),
+                    self.output.clone(),
+                    self.source.clone(),
+                    weights.clone(),
+                )
+            })
+            .collect()
     }
 }
 
