@@ -2,7 +2,7 @@
 """PyTorch's side of workload W7: training `attn train translate`'s model.
 
 W7 is the README's main job (``examples/src/translate.rs``,
-``Options::main_job``): ``TrainConfig::for_task(TaskName::Translate)`` trained
+``Options::main_job``): ``TranslateConfig::default()`` with ``Translate::common_defaults()`` trained
 with ``--devices 2``.  This script trains the same model, the same way, in
 PyTorch, on a run directory's own saved splits and vocabularies, and times it;
 ``benches/compare.py`` prints the two times and their ratio.
