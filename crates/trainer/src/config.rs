@@ -275,10 +275,10 @@ impl TrainConfig {
                 ));
             }
         };
-        if task == "classify"
-            && let Some(width) = old.remove("d_hidden")
-        {
-            old.insert("d_model".into(), width);
+        for (from, to) in TaskConfig::release_0_1_renames(&task) {
+            if let Some(value) = old.remove(*from) {
+                old.insert((*to).into(), value);
+            }
         }
         let known = Self::for_task(&task)?.to_map();
         old.retain(|key, _| known.contains_key(key));

@@ -39,6 +39,10 @@ pub trait Task {
     /// What `attn eval` prints.
     type Report: fmt::Display;
 
+    /// Fields release 0.1.0 named otherwise in this task's `config.json`:
+    /// `(old, new)` pairs (see `TrainConfig::from_release_0_1`).
+    const RELEASE_0_1_RENAMES: &'static [(&'static str, &'static str)] = &[];
+
     /// The task's defaults of the common fields (epochs, batch size, ...).
     fn common_defaults() -> CommonConfig;
 

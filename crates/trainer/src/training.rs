@@ -82,14 +82,9 @@ pub fn translator(run: &Path, device: &Device) -> Result<Translator, TrainError>
     match config.task.section::<TranslateConfig>() {
         Some(section) => Translator::open(&dir, &config.common, section, device),
         None => Err(TrainError::Input(format!(
-            "{}: holds a {} run, which has no translator; `attn translate` needs a translate run{}",
+            "{}: holds a {} run, which has no translator; `attn translate` needs a translate run",
             run.display(),
             config.task.name(),
-            if config.task.name() == "classify" {
-                format!(" (use `attn classify --run {}`)", run.display())
-            } else {
-                String::new()
-            }
         ))),
     }
 }

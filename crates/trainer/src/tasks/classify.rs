@@ -334,6 +334,8 @@ impl Task for Classify {
     type Config = ClassifyConfig;
     type Data = ClassifyData;
     type Report = ClassifyReport;
+    // Release 0.1.0 had one flat config, whose `d_hidden` was the classifier's width.
+    const RELEASE_0_1_RENAMES: &'static [(&'static str, &'static str)] = &[("d_hidden", "d_model")];
 
     fn common_defaults() -> CommonConfig {
         CommonConfig {

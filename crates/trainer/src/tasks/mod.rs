@@ -73,6 +73,15 @@ macro_rules! tasks {
                 None
             }
 
+            /// The fields release 0.1.0 named otherwise for the task named
+            /// `name`: `(old, new)` pairs.
+            pub fn release_0_1_renames(name: &str) -> &'static [(&'static str, &'static str)] {
+                $(if name == <$task as Task>::NAME {
+                    return <$task as Task>::RELEASE_0_1_RENAMES;
+                })*
+                &[]
+            }
+
             /// The task's name.
             pub fn name(&self) -> &'static str {
                 match self { $(TaskConfig::$variant(_) => <$task as Task>::NAME,)* }
