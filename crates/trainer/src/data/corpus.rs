@@ -82,7 +82,19 @@ pub fn builtin(seed: u64, train_size: usize, max_len: usize) -> Splits {
 ///
 /// As [`read_pairs`]; or too few pairs are left to split.
 pub fn from_file(path: &Path, filter: &Filter, seed: u64) -> Result<Splits, TrainError> {
-    let pairs = read_pairs(path, filter)?;
+    split_by_english(read_pairs(path, filter)?, seed).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
+}
+
+/// `pairs` without repeats, split 80/10/10 by English sentence: all
+/// translations of one English sentence go to the same split, the sentences
+/// dealt in an order drawn from `seed`, so no test sentence is seen in
+/// training.
+///
+/// # Errors
+///
+/// If fewer than 3 distinct English sentences are left (one per split); the
+/// message says how many.
+pub fn split_by_english(pairs: Vec<SentencePair>, seed: u64) -> Result<Splits, TrainError> {
     let mut seen = HashSet::new();
     let mut groups: Vec<Vec<SentencePair>> = Vec::new();
     let mut group_of: HashMap<Vec<String>, usize> = HashMap::new();
@@ -99,8 +111,7 @@ pub fn from_file(path: &Path, filter: &Filter, seed: u64) -> Result<Splits, Trai
     }
     if groups.len() < 3 {
         return Err(TrainError::Input(format!(
-            "{}: {} distinct English sentence{} left after filtering; at least 3 are needed (one per split)",
-            path.display(),
+            "{} distinct English sentence{} left after filtering; at least 3 are needed (one per split)",
             groups.len(),
             if groups.len() == 1 { "" } else { "s" }
         )));

@@ -6,6 +6,8 @@
 //! - [`french`]: the built-in English-French corpus, generated from a French
 //!   grammar.
 //! - [`tatoeba`]: Tatoeba-format files of sentence pairs.
+//! - [`gettext`]: the French translations of software messages in gettext
+//!   catalogs (`.mo`, `.po`), such as every Debian machine's.
 //! - [`corpus`]: a translation corpus split into training, validation and
 //!   test sets, and its vocabularies.
 //! - [`wordlists`]: word lists by language, for the classify task.
@@ -13,6 +15,7 @@
 
 pub mod corpus;
 pub mod french;
+pub mod gettext;
 pub mod reverse;
 pub mod tatoeba;
 pub mod tokenize;

@@ -24,6 +24,7 @@ use super::seq2seq::{
 };
 use crate::TrainError;
 use crate::data::corpus::{self, Splits};
+use crate::data::gettext;
 use crate::data::tatoeba::Filter;
 use crate::data::tokenize::tokenize;
 use crate::data::{BOS, Pair, Vocabularies};
@@ -40,8 +41,10 @@ pub struct Translate;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 #[group(skip)]
 pub struct TranslateConfig {
-    /// A Tatoeba-format file (`english<TAB>french[<TAB>...]`) instead of the
-    /// built-in corpus; split 80/10/10 by English sentence.
+    /// Instead of the built-in corpus: `gettext` (the system's French
+    /// catalogs), a directory of `.mo`/`.po` catalogs or one of them, or a
+    /// Tatoeba-format file (`english<TAB>french[<TAB>...]`); split 80/10/10
+    /// by English sentence.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
     /// Keep only pairs whose English starts with this (repeatable), as the
@@ -165,6 +168,23 @@ impl Task for Translate {
 
     fn prepare(config: &TranslateConfig, common: &CommonConfig) -> Result<TranslateData, TrainError> {
         let splits = match &config.data {
+            Some(source) if gettext::names_catalogs(source) => {
+                let (mut pairs, counts) = gettext::read_catalogs(source)?;
+                tracing::info!("{}: {counts}", source.display());
+                let filter = Filter {
+                    max_len: Some(config.max_len),
+                    english_prefixes: config.english_prefixes.clone(),
+                };
+                let before = pairs.len();
+                pairs.retain(|pair| filter.keeps(pair));
+                tracing::info!(
+                    "{} pairs of more than {} tokens a side dropped",
+                    before - pairs.len(),
+                    config.max_len
+                );
+                corpus::split_by_english(pairs, common.seed)
+                    .map_err(|e| TrainError::Input(format!("{}: {e}", source.display())))?
+            }
             Some(path) => {
                 let filter = Filter {
                     max_len: Some(config.max_len),
