@@ -25,9 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use super::transformer::TransformerOptions;
 use crate::TrainError;
-use crate::data::{BOS, EOS, PAD, Pair, Vocabularies};
+use crate::data::{BOS, EOS, PAD, Pair, UNK, Vocabularies};
 use crate::metrics::{CorpusBleu, FiniteLoss};
 use crate::report::bleu::BleuCounts;
+use crate::report::chrf::ChrfCounts;
 use crate::run_dir::{RunDir, RunSummary};
 use crate::session::CommonConfig;
 use crate::session::Session;
@@ -535,18 +536,23 @@ pub struct EvalReport {
     /// Corpus BLEU of the outputs against the references, as words (a
     /// reference word outside the vocabulary never matches).
     pub bleu: f64,
+    /// Corpus chrF of the outputs against the references, as sacreBLEU
+    /// computes it (character 6-grams, β = 2; `report::chrf`).
+    pub chrf: f64,
     /// Sentences decoded exactly (%).
     pub exact_match: f64,
     /// Target tokens decoded at the right position (%), end token included.
     pub token_accuracy: f64,
+    /// Source tokens outside the training vocabulary, read as `<unk>` (%).
+    pub unknown: f64,
 }
 
 impl std::fmt::Display for EvalReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{} test sentences, BLEU {:.2}, exact match {:.2}%, token accuracy {:.2}%",
-            self.sentences, self.bleu, self.exact_match, self.token_accuracy
+            "{} test sentences, BLEU {:.2}, chrF {:.2}, exact match {:.2}%, token accuracy {:.2}%, <unk> {:.2}% of source words",
+            self.sentences, self.bleu, self.chrf, self.exact_match, self.token_accuracy, self.unknown
         )
     }
 }
@@ -562,6 +568,7 @@ impl Seq2SeqRun {
     ) -> EvalReport {
         let (mut exact, mut correct, mut total) = (0, 0, 0);
         let mut bleu = BleuCounts::default();
+        let mut chrf = ChrfCounts::default();
         for (chunk, references) in test
             .chunks(self.batch_size.max(1))
             .zip(references.chunks(self.batch_size.max(1)))
@@ -572,6 +579,7 @@ impl Seq2SeqRun {
                 let output = self.vocab.target.decode(&translation.tokens);
                 let reference: Vec<&str> = reference.iter().map(String::as_str).collect();
                 bleu.add(&output, &reference);
+                chrf.add(&output.join(" "), &reference.join(" "));
                 exact += usize::from(output == reference);
                 let produced = translation.tokens.iter().chain([&EOS]);
                 let wanted = pair.target.iter().chain([&EOS]);
@@ -580,9 +588,13 @@ impl Seq2SeqRun {
             }
         }
         let percent = |n: usize, d: usize| 100.0 * n as f64 / d.max(1) as f64;
+        let source_tokens: usize = test.iter().map(|p| p.source.len()).sum();
+        let unknown = test.iter().flat_map(|p| &p.source).filter(|&&id| id == UNK).count();
         EvalReport {
             sentences: test.len(),
             bleu: bleu.bleu().score,
+            chrf: chrf.score(),
+            unknown: percent(unknown, source_tokens),
             exact_match: percent(exact, test.len()),
             token_accuracy: percent(correct, total),
         }
