@@ -136,13 +136,18 @@ pub fn split_by_english(pairs: Vec<SentencePair>, seed: u64) -> Result<Splits, T
 }
 
 /// The vocabularies of the training split: words seen at least `min_count`
-/// times.
-pub fn vocabularies(train: &[SentencePair], min_count: usize) -> Vocabularies {
+/// times, the most frequent first, at most `caps` tokens (source, target;
+/// specials included) when given.
+pub fn vocabularies(train: &[SentencePair], min_count: usize, caps: (Option<usize>, Option<usize>)) -> Vocabularies {
     let english: Vec<&[String]> = train.iter().map(|p| p.english.as_slice()).collect();
     let french: Vec<&[String]> = train.iter().map(|p| p.french.as_slice()).collect();
+    let cap = |vocab: Vocabulary, size: Option<usize>| match size {
+        Some(size) => vocab.capped(size),
+        None => vocab,
+    };
     Vocabularies {
-        source: Vocabulary::from_sentences(&english, min_count),
-        target: Vocabulary::from_sentences(&french, min_count),
+        source: cap(Vocabulary::from_sentences(&english, min_count), caps.0),
+        target: cap(Vocabulary::from_sentences(&french, min_count), caps.1),
     }
 }
 
@@ -277,7 +282,7 @@ mod tests {
     #[test]
     fn rare_words_become_unknown_and_are_counted() {
         let pairs = read_pairs(&sample(), &Filter::default()).unwrap();
-        let vocab = vocabularies(&pairs, 2);
+        let vocab = vocabularies(&pairs, 2, (None, None));
         let (encoded, unknown) = encode(&pairs, &vocab);
         // Hand count over the sample: every token seen once in its language.
         let once = |side: fn(&SentencePair) -> &Vec<String>| {
@@ -291,7 +296,7 @@ mod tests {
         };
         assert_eq!(unknown, once(|p| &p.english) + once(|p| &p.french));
         assert!(encoded.iter().flat_map(|p| &p.target).any(|&id| id == UNK));
-        let (_, none) = encode(&pairs, &vocabularies(&pairs, 1));
+        let (_, none) = encode(&pairs, &vocabularies(&pairs, 1, (None, None)));
         assert_eq!(none, 0, "min_count 1 keeps every training word");
     }
 

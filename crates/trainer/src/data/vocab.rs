@@ -63,6 +63,22 @@ impl Vocabulary {
         Self::new(words.into_iter().map(|(w, _)| w.to_string()))
     }
 
+    /// This vocabulary with at most `size` tokens, specials included: the
+    /// first words, which [`from_sentences`](Self::from_sentences) orders
+    /// most frequent first; the rest will read as `<unk>`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use trainer::data::Vocabulary;
+    /// let vocab = Vocabulary::new(["le", "la", "les"].map(String::from)).capped(6);
+    /// assert_eq!(vocab.tokens, ["<pad>", "<bos>", "<eos>", "<unk>", "le", "la"]);
+    /// ```
+    pub fn capped(mut self, size: usize) -> Self {
+        self.tokens.truncate(size.max(4));
+        self
+    }
+
     /// Number of tokens, specials included.
     pub fn len(&self) -> usize {
         self.tokens.len()

@@ -62,6 +62,14 @@ pub struct TranslateConfig {
     /// output decoded.
     #[arg(long)]
     pub max_len: usize,
+    /// At most this many English tokens (specials included), the most
+    /// frequent; the rest read as `<unk>`. The article's source side: 9000.
+    #[arg(long)]
+    pub max_source_vocab: Option<usize>,
+    /// At most this many French tokens (specials included), the most
+    /// frequent; the rest read as `<unk>`. The article's: 10000.
+    #[arg(long)]
+    pub max_target_vocab: Option<usize>,
     /// Pre-trained English word vectors (GloVe's or word2vec's text format)
     /// for the RNN's source embeddings; their width must be d_embed.
     #[arg(long, value_name = "FILE")]
@@ -95,6 +103,8 @@ impl Default for TranslateConfig {
             data: None,
             english_prefixes: Vec::new(),
             min_count: 1,
+            max_source_vocab: None,
+            max_target_vocab: None,
             train_size: 30_000,
             max_len: 16,
             word_vectors: None,
@@ -150,6 +160,16 @@ impl Task for Translate {
     fn validate(config: &TranslateConfig, _: &CommonConfig) -> Result<(), TrainError> {
         TrainError::positive("train_size", config.train_size)?;
         TrainError::positive("min_count", config.min_count)?;
+        for (field, cap) in [
+            ("max_source_vocab", config.max_source_vocab),
+            ("max_target_vocab", config.max_target_vocab),
+        ] {
+            if let Some(cap) = cap
+                && cap < 5
+            {
+                return TrainError::invalid(field, format!("must be at least 5 (4 special tokens and a word), got {cap}"));
+            }
+        }
         if config.max_len < 2 {
             return TrainError::invalid("max_len", format!("must be at least 2, got {}", config.max_len));
         }
@@ -194,7 +214,11 @@ impl Task for Translate {
             }
             None => corpus::builtin(common.seed, config.train_size, config.max_len),
         };
-        let vocab = corpus::vocabularies(&splits.train, config.min_count);
+        let vocab = corpus::vocabularies(
+            &splits.train,
+            config.min_count,
+            (config.max_source_vocab, config.max_target_vocab),
+        );
         Ok(TranslateData {
             data: encoded(&splits, vocab),
             splits: Some(splits),
