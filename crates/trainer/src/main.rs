@@ -78,8 +78,15 @@ struct TranslateArgs {
     #[arg(long)]
     run: PathBuf,
     /// The sentences, e.g. "I love you".
-    #[arg(required = true)]
+    #[arg(required_unless_present = "po")]
     sentences: Vec<String>,
+    /// Instead of sentences, a gettext catalog: each untranslated entry the model can handle gets
+    /// its translation, marked fuzzy, in a copy written to --out.
+    #[arg(long, value_name = "IN.po", requires = "out", conflicts_with = "sentences")]
+    po: Option<PathBuf>,
+    /// Where --po writes its copy; never the input.
+    #[arg(long, value_name = "OUT.po", requires = "po")]
+    out: Option<PathBuf>,
     /// Decode with beam search of this width instead of greedily.
     #[arg(long, value_name = "WIDTH")]
     beam: Option<usize>,
@@ -279,6 +286,11 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let decoding = decoding(args.beam)?;
     let device = trainer::device::select(args.device.as_deref())?;
     let translator = training::translator(&args.run, &device)?;
+    if let (Some(input), Some(output)) = (&args.po, &args.out) {
+        let summary = translator.translate_catalog(input, output, decoding, &device)?;
+        println!("{}: {summary}; written to {}", input.display(), output.display());
+        return Ok(());
+    }
     let mut maps = Vec::new();
     // One row of the heatmap per sentence: the matrix, then the transformer's heads.
     let mut per_row = 1;

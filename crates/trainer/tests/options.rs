@@ -336,3 +336,130 @@ fn the_transformer_translator_shows_every_head_and_their_average() {
         assert!(drawing.contains(title), "{title} missing from the heatmap");
     }
 }
+
+/// A catalog to fill: two messages the built-in corpus's model can translate, one already
+/// translated, and one of each kind it must leave alone.
+const CATALOG: &str = r#"# Translation of a small program.
+msgid ""
+msgstr ""
+"Language: fr\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+
+#. A greeting.
+#: src/main.c:1
+msgid "I love you"
+msgstr ""
+
+#: src/main.c:2
+msgid "Cannot open %s"
+msgstr ""
+
+#: src/main.c:3
+msgid "She sees the cat"
+msgstr ""
+
+#: src/main.c:4
+msgid "one cat"
+msgid_plural "%d cats"
+msgstr[0] ""
+msgstr[1] ""
+
+#: src/main.c:5
+msgid "_Open"
+msgstr ""
+
+#: src/main.c:6
+msgid "We are here"
+msgstr "Nous sommes ici"
+"#;
+
+#[test]
+fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut args = SMALL.to_vec();
+    args.extend(["--epochs", "2", "--train-size", "2000"]);
+    train_ok("translate", &run, &args[2..]);
+    let input = dir.path().join("in.po");
+    std::fs::write(&input, CATALOG).unwrap();
+    let output = dir.path().join("out.po");
+    let out = attn(&[
+        "translate",
+        "--run",
+        run.to_str().unwrap(),
+        "--po",
+        input.to_str().unwrap(),
+        "--out",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("6 entries, 5 untranslated: 2 suggested (marked fuzzy), 3 skipped (1 an accelerator, 1 placeholders, 1 plural)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        CATALOG,
+        "the input is never written"
+    );
+    let written = std::fs::read_to_string(&output).unwrap();
+    let catalog = rspolib::pofile(written.as_str()).unwrap();
+    let ids: Vec<&str> = catalog.entries.iter().map(|e| e.msgid.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "I love you",
+            "Cannot open %s",
+            "She sees the cat",
+            "one cat",
+            "_Open",
+            "We are here"
+        ],
+        "the order is kept"
+    );
+    let entry = |id: &str| catalog.entries.iter().find(|e| e.msgid == id).unwrap();
+    for suggested in ["I love you", "She sees the cat"] {
+        let e = entry(suggested);
+        assert!(e.fuzzy(), "{suggested}");
+        assert!(!e.msgstr.as_deref().unwrap_or("").is_empty(), "{suggested}");
+    }
+    assert_eq!(
+        entry("I love you").comment.as_deref(),
+        Some("A greeting."),
+        "comments are kept"
+    );
+    assert_eq!(entry("I love you").occurrences, [("src/main.c".into(), "1".into())]);
+    for skipped in ["Cannot open %s", "one cat", "_Open"] {
+        let e = entry(skipped);
+        assert!(!e.fuzzy() && e.msgstr.as_deref().unwrap_or("").is_empty(), "{skipped}");
+    }
+    assert_eq!(entry("We are here").msgstr.as_deref(), Some("Nous sommes ici"));
+
+    // Never over its input; a malformed catalog names its line.
+    let out = attn(&[
+        "translate",
+        "--run",
+        run.to_str().unwrap(),
+        "--po",
+        input.to_str().unwrap(),
+        "--out",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--out names the input catalog"), "{}", text(&out));
+    let bad = dir.path().join("bad.po");
+    std::fs::write(&bad, "msgid \"Open\"\nmsgstr \"Ouvrir\n").unwrap();
+    let out = attn(&[
+        "translate",
+        "--run",
+        run.to_str().unwrap(),
+        "--po",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.path().join("bad-out.po").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("at line 2"), "{}", text(&out));
+    assert!(!dir.path().join("bad-out.po").exists(), "nothing written");
+}

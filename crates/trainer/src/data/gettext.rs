@@ -228,6 +228,32 @@ pub fn normalise(text: &str) -> String {
         .replace(['\u{00A0}', '\u{202F}', '\u{2009}'], " ")
 }
 
+/// Why a translator could not handle the English `message`, if it cannot:
+/// `"several lines"`, `"placeholders"`, `"markup"` or `"an accelerator"`
+/// (a suggestion would have to place them). Plurals and contexts are the
+/// caller's to check.
+///
+/// # Example
+///
+/// ```
+/// use trainer::data::gettext::unsuitable;
+/// assert_eq!(unsuitable("Cannot open %s"), Some("placeholders"));
+/// assert_eq!(unsuitable("Cannot open the file"), None);
+/// ```
+pub fn unsuitable(message: &str) -> Option<&'static str> {
+    if message.trim().contains(['\n', '\t']) {
+        Some("several lines")
+    } else if PLACEHOLDER.is_match(message) {
+        Some("placeholders")
+    } else if MARKUP.is_match(message) {
+        Some("markup")
+    } else if ACCELERATOR.is_match(message) {
+        Some("an accelerator")
+    } else {
+        None
+    }
+}
+
 /// Why a message was dropped, or the pair kept and whether its accelerator
 /// marks were removed.
 enum Verdict {

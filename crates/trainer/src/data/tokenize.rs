@@ -44,6 +44,36 @@ pub fn tokenize(text: &str) -> Vec<String> {
     tokens
 }
 
+/// Words back into text, as French is written: no space after an elided
+/// word (`l'`) or before `.` `,` `…` and closing brackets, one before
+/// `? ! : ;` and after `«`; the first letter upper-cased when `capital`.
+///
+/// # Example
+///
+/// ```
+/// use trainer::data::tokenize::detokenize;
+/// let words = ["impossible", "d'", "ouvrir", "le", "fichier", "."].map(String::from);
+/// assert_eq!(detokenize(&words, true), "Impossible d'ouvrir le fichier.");
+/// ```
+pub fn detokenize(words: &[String], capital: bool) -> String {
+    let mut text = String::new();
+    for word in words {
+        let glued = text.is_empty()
+            || text.ends_with('\'')
+            || text.ends_with(['(', '¡', '¿'])
+            || matches!(word.as_str(), "." | "," | "…" | ")");
+        if !glued {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
+    if capital && let Some(first) = text.chars().next() {
+        let upper: String = first.to_uppercase().collect();
+        text = format!("{upper}{}", &text[first.len_utf8()..]);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 //! pair a line, and its vocabularies in `vocab.json`, so that `attn eval`
 //! and `--resume` read exactly the sentences the run was made with.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use burn::data::dataloader::batcher::Batcher;
@@ -26,7 +27,7 @@ use crate::TrainError;
 use crate::data::corpus::{self, Splits};
 use crate::data::gettext;
 use crate::data::tatoeba::Filter;
-use crate::data::tokenize::tokenize;
+use crate::data::tokenize::{detokenize, tokenize};
 use crate::data::{BOS, Pair, Vocabularies};
 use crate::report::heatmap::Heatmap;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
@@ -423,6 +424,113 @@ fn cross_attention_heads(model: &TransformerSeq2Seq, source: Tensor<2, Int>, tok
                 .collect()
         })
         .collect()
+}
+
+/// What [`Translator::translate_catalog`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CatalogSummary {
+    /// Entries in the catalog (the header not counted).
+    pub entries: usize,
+    /// Untranslated entries.
+    pub untranslated: usize,
+    /// Untranslated entries that got a suggestion, marked `fuzzy`.
+    pub suggested: usize,
+    /// Untranslated entries left as they were, by reason.
+    pub skipped: Vec<(String, usize)>,
+}
+
+impl std::fmt::Display for CatalogSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let skipped: usize = self.skipped.iter().map(|(_, n)| n).sum();
+        write!(
+            f,
+            "{} entries, {} untranslated: {} suggested (marked fuzzy), {skipped} skipped",
+            self.entries, self.untranslated, self.suggested
+        )?;
+        if !self.skipped.is_empty() {
+            let reasons: Vec<String> = self.skipped.iter().map(|(why, n)| format!("{n} {why}")).collect();
+            write!(f, " ({})", reasons.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl Translator {
+    /// Writes to `output` a copy of the gettext catalog `input` in which every
+    /// untranslated entry the model can handle has the model's translation,
+    /// marked `fuzzy` for a translator to review. Plurals, entries with a
+    /// context, and messages with placeholders, markup, accelerators or
+    /// several lines, or too long for the model, stay untranslated. The
+    /// entries keep their comments and order.
+    ///
+    /// # Errors
+    ///
+    /// If `output` is `input` (it is never overwritten), `input` cannot be
+    /// read or parsed (the message names the line), or `output` cannot be
+    /// written (it is written whole or not at all).
+    pub fn translate_catalog(
+        &self,
+        input: &std::path::Path,
+        output: &std::path::Path,
+        decoding: Decoding,
+        device: &Device,
+    ) -> Result<CatalogSummary, TrainError> {
+        let same = match (input.canonicalize(), output.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => input == output,
+        };
+        if same {
+            return Err(TrainError::Input(format!(
+                "{}: --out names the input catalog, which is never written over; choose another file",
+                output.display()
+            )));
+        }
+        let text = std::fs::read_to_string(input)
+            .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", input.display())))?;
+        let mut catalog = rspolib::pofile(text.as_str())
+            .map_err(|e| TrainError::Input(format!("{}: {e}", input.display())))?;
+        let mut summary = CatalogSummary::default();
+        let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
+        for entry in catalog.entries.iter_mut().filter(|e| !e.obsolete) {
+            summary.entries += 1;
+            let translated = entry.msgstr.as_deref().is_some_and(|s| !s.is_empty())
+                || entry.msgstr_plural.iter().any(|s| !s.is_empty());
+            if translated {
+                continue;
+            }
+            summary.untranslated += 1;
+            let words = tokenize(&entry.msgid).len();
+            let reason = if entry.msgid_plural.is_some() {
+                Some("plural")
+            } else if entry.msgctxt.is_some() {
+                Some("with a context")
+            } else if let Some(why) = gettext::unsuitable(&entry.msgid) {
+                Some(why)
+            } else if words == 0 || words > self.config.max_len {
+                Some("of no words or too many")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                *skipped.entry(reason).or_insert(0) += 1;
+                continue;
+            }
+            let translation = self.translate(&gettext::normalise(&entry.msgid), decoding, device)?;
+            if translation.output.is_empty() {
+                *skipped.entry("that the model left empty").or_insert(0) += 1;
+                continue;
+            }
+            let capital = entry.msgid.chars().next().is_some_and(char::is_uppercase);
+            entry.msgstr = Some(detokenize(&translation.output, capital));
+            if !entry.flags.iter().any(|f| f == "fuzzy") {
+                entry.flags.push("fuzzy".into());
+            }
+            summary.suggested += 1;
+        }
+        summary.skipped = skipped.into_iter().map(|(why, n)| (why.to_string(), n)).collect();
+        crate::run_dir::write_atomic(output, catalog.to_string().as_bytes())?;
+        Ok(summary)
+    }
 }
 
 /// One sentence and its translation.
