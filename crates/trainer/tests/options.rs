@@ -86,6 +86,10 @@ fn model_flags_belong_to_their_model() {
             "error: config: invalid `n_heads`: must divide d_model=30 (the model width), got 4",
         ),
         (vec!["--model", "lstm"], "invalid value 'lstm' for '--model <MODEL>'"),
+        (
+            vec!["--max-source-vocab", "3"],
+            "error: config: invalid `max_source_vocab`: must be at least 5 (4 special tokens and a word), got 3",
+        ),
     ] {
         let mut all = vec!["train", "translate", "--run-dir", run];
         all.extend(&args);
@@ -462,4 +466,52 @@ fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("at line 2"), "{}", text(&out));
     assert!(!dir.path().join("bad-out.po").exists(), "nothing written");
+}
+
+#[test]
+fn the_gettext_sample_trains_with_capped_vocabularies() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("gettext");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/gettext-sample");
+    let out = train_ok(
+        "translate",
+        &run,
+        &[
+            "--data",
+            sample.to_str().unwrap(),
+            "--epochs",
+            "1",
+            "--d-embed",
+            "8",
+            "--d-hidden",
+            "8",
+            "--max-target-vocab",
+            "10",
+        ],
+    );
+    // The counts of data/gettext-sample (see the reader's tests), logged before training.
+    assert!(
+        text(&out).contains("2 catalogs (2 duplicates skipped), 20 messages;"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("9 pairs kept"), "{}", text(&out));
+    let vocab: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("vocab.json")).unwrap()).unwrap();
+    assert_eq!(vocab["target"]["tokens"].as_array().unwrap().len(), 10, "capped");
+    let english = |split: &str| -> Vec<String> {
+        std::fs::read_to_string(run.join(format!("splits/{split}.tsv")))
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect()
+    };
+    let (train, test) = (english("train"), english("test"));
+    assert!(
+        !test.is_empty() && test.iter().all(|t| !train.contains(t)),
+        "no test message in training"
+    );
+    let out = attn(&["eval", "--run", run.to_str().unwrap(), "--beam", "2"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(", chrF "), "{}", text(&out));
 }
