@@ -333,6 +333,9 @@ mod tests {
     fn every_field_round_trips_through_the_flat_keys() {
         for name in crate::tasks::NAMES {
             let config = TrainConfig::for_task(name).unwrap();
+            // The serde tag of the section is the task's name, as files and flags spell it.
+            assert_eq!(config.to_map()["task"], serde_json::Value::String(name.to_string()));
+            assert_eq!(config.task.name(), *name);
             assert_eq!(TrainConfig::from_map(config.to_map()).unwrap(), config, "{name}");
         }
     }
