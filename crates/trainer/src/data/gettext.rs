@@ -241,14 +241,23 @@ pub fn normalise(text: &str) -> String {
 /// assert_eq!(unsuitable("Cannot open the file"), None);
 /// ```
 pub fn unsuitable(message: &str) -> Option<&'static str> {
+    match unfit(message) {
+        Some(Verdict::Multiline) => Some("several lines"),
+        Some(Verdict::Placeholder) => Some("placeholders"),
+        Some(_) => Some("markup"),
+        None if ACCELERATOR.is_match(message) => Some("an accelerator"),
+        None => None,
+    }
+}
+
+/// The shape filters of one message: several lines, placeholders, markup.
+fn unfit(message: &str) -> Option<Verdict> {
     if message.trim().contains(['\n', '\t']) {
-        Some("several lines")
+        Some(Verdict::Multiline)
     } else if PLACEHOLDER.is_match(message) {
-        Some("placeholders")
+        Some(Verdict::Placeholder)
     } else if MARKUP.is_match(message) {
-        Some("markup")
-    } else if ACCELERATOR.is_match(message) {
-        Some("an accelerator")
+        Some(Verdict::Markup)
     } else {
         None
     }
@@ -283,14 +292,9 @@ fn judge(entry: Entry) -> Verdict {
         return Verdict::Untranslated;
     };
     let english = entry.english;
-    if [&english, &french].iter().any(|s| s.trim().contains(['\n', '\t'])) {
-        return Verdict::Multiline;
-    }
-    if PLACEHOLDER.is_match(&english) || PLACEHOLDER.is_match(&french) {
-        return Verdict::Placeholder;
-    }
-    if MARKUP.is_match(&english) || MARKUP.is_match(&french) {
-        return Verdict::Markup;
+    // The English decides first: a translation adds no placeholder its message lacks.
+    if let Some(verdict) = unfit(&english).or_else(|| unfit(&french)) {
+        return verdict;
     }
     let accelerators = ACCELERATOR.is_match(&english) || ACCELERATOR.is_match(&french);
     let clean = |s: &str| normalise(&ACCELERATOR.replace_all(s, "$1")).trim().to_string();
