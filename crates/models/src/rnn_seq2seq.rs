@@ -41,7 +41,7 @@
 use attention_core::{
     AdditiveScore, AdditiveScoreConfig, AttentionInput, AttentionUnit, AttentionUnitConfig, ConcatScoreConfig,
     FcScoreConfig, GeneralScoreConfig, Mask, MhaInput, MultiHeadAttention, MultiHeadAttentionConfig, Normalizer,
-    ScoreConfig,
+    ScoreConfig, Weights,
 };
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
@@ -110,19 +110,6 @@ pub enum DecoderAttention {
     /// weights from the input embedding and the previous state, over
     /// `max_len` positions.
     Fc,
-}
-
-impl DecoderAttention {
-    /// Whether the attentional state `h~_{i-1}` joins the next step's input.
-    fn feeds_back(self) -> bool {
-        matches!(
-            self,
-            DecoderAttention::Luong {
-                input_feeding: InputFeeding::On,
-                ..
-            } | DecoderAttention::Qkv { .. }
-        )
-    }
 }
 
 /// Self-attention over the encoder states, the article's encoder-only
@@ -321,6 +308,7 @@ impl RnnSeq2SeqConfig {
                     DecoderAttentionModule::Luong(LuongAttention {
                         unit: unit(score),
                         combine: linear(d_enc + d_hid, d_hid),
+                        input_feeding,
                     }),
                     d_input,
                 )
@@ -360,7 +348,6 @@ impl RnnSeq2SeqConfig {
             target_embedding: EmbeddingConfig::new(self.tgt_vocab, d_emb).init(device),
             decoder: Recurrent::new(self.cell, d_rnn_input, d_hid, device),
             attention,
-            feeds_back: self.attention.feeds_back(),
             generator: linear(d_hid, self.tgt_vocab),
             max_len: self.max_len,
             pad: self.pad,
@@ -403,6 +390,10 @@ pub struct LuongAttention {
     pub unit: AttentionUnit,
     /// `W_c`, from `[c_i; s_i]` to the attentional state.
     pub combine: Linear,
+    /// Whether `h~_{i-1}` joins the next step's input; the decoder's
+    /// recurrent layer was built for that input width.
+    #[module(skip)]
+    pub input_feeding: InputFeeding,
 }
 
 /// The article's encoder-decoder QKV layout: as Luong, with multi-head
@@ -434,6 +425,20 @@ pub enum EncoderSelfAttentionModule {
     Dot(AttentionUnit),
     /// Multi-head self-attention with learned projections.
     Qkv(MultiHeadAttention),
+}
+
+impl DecoderAttentionModule {
+    /// Whether the attentional state `h~_{i-1}` joins the next step's input:
+    /// Luong with input feeding, and QKV, which always feeds it.
+    fn feeds_back(&self) -> bool {
+        matches!(
+            self,
+            DecoderAttentionModule::Luong(LuongAttention {
+                input_feeding: InputFeeding::On,
+                ..
+            }) | DecoderAttentionModule::Qkv(_)
+        )
+    }
 }
 
 impl EncoderSelfAttentionModule {
@@ -511,11 +516,10 @@ pub struct RnnSeq2Seq {
     pub target_embedding: Embedding,
     /// The decoder's recurrent layer.
     pub decoder: Recurrent,
-    /// The decoder's attention, with its combining layer.
+    /// The decoder's attention, each variant with the layers and settings
+    /// it uses. Which attention a model has is its variant:
+    /// `matches!(model.attention, DecoderAttentionModule::Fc(_))`.
     pub attention: DecoderAttentionModule,
-    /// Whether the attentional state `h~_{i-1}` joins the next step's input
-    /// (Luong with input feeding, QKV).
-    pub feeds_back: bool,
     /// To the target vocabulary.
     pub generator: Linear,
     /// Longest source and output.
@@ -639,7 +643,7 @@ impl RnnSeq2Seq {
             DecoderAttentionModule::Bahdanau(attention) => attention.score.project_keys(states.clone()),
             _ => states.clone(),
         };
-        let feed = self.feeds_back.then(|| hidden.zeros_like());
+        let feed = self.attention.feeds_back().then(|| hidden.zeros_like());
         DecoderState {
             rnn: self.decoder.state_from_hidden(hidden),
             feed,
@@ -681,10 +685,12 @@ impl RnnSeq2Seq {
             }
             DecoderAttentionModule::Qkv(attention) => {
                 self.attentional_step(embedded, feed, rnn, &attention.combine, |query| {
-                    let out = attention
-                        .mha
-                        .forward(MhaInput::cross_attention(query, states).mask(memory.mask.clone()));
-                    let weights = out.weights_averaged().expect("weights were asked for");
+                    let input = MhaInput::cross_attention(query, states)
+                        .mask(memory.mask.clone())
+                        .weights(Weights::Return);
+                    let out = attention.mha.forward(input);
+                    // `MultiHeadAttention` returns weights whenever they are asked for.
+                    let weights = out.weights_averaged().expect("Weights::Return gives the weights");
                     (out.context, weights)
                 })
             }
@@ -725,7 +731,7 @@ impl RnnSeq2Seq {
         let (context, weights) = attend(hidden.clone().unsqueeze_dim::<3>(1)); // [batch, 1, d_encoder], [batch, 1, src_len]
         let attentional =
             attention_core::tanh(combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))); // h~_i
-        let feed = self.feeds_back.then(|| attentional.clone());
+        let feed = self.attention.feeds_back().then(|| attentional.clone());
         (self.generator.forward(attentional), weights, rnn, feed)
     }
 
