@@ -36,7 +36,8 @@
 //!
 //! # Pieces
 //!
-//! - [`score`]: dot, scaled dot, general, concat, additive, location (FC).
+//! - [`score`]: dot, scaled dot, general, concat, additive, fully connected
+//!   (FC, the PyTorch tutorial's; Luong's location form).
 //! - [`normalize`]: soft (softmax with temperature), hard (one-hot, with a
 //!   straight-through gradient), sparsemax.
 //! - [`AttentionUnit`]: score, mask, normalise, `c = V w`.

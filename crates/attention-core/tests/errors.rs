@@ -144,7 +144,7 @@ fn additive_width_mismatch() {
 
 #[test]
 #[should_panic(expected = "FcScore::forward: `keys` has shape [3, 10, 6], expected [batch=3, src_len<=9, _]")]
-fn location_source_too_long() {
+fn fc_source_too_long() {
     let device = test_device();
     FcScoreConfig::new(4, 9)
         .init(&device)

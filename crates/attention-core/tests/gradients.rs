@@ -102,12 +102,8 @@ fn additive_gradient() {
 }
 
 #[test]
-fn location_gradient() {
-    check_unit(
-        "location",
-        ScoreConfig::Fc(FcScoreConfig::new(4, 8)),
-        Normalizer::SOFTMAX,
-    );
+fn fc_gradient() {
+    check_unit("fc", ScoreConfig::Fc(FcScoreConfig::new(4, 8)), Normalizer::SOFTMAX);
 }
 
 #[test]

@@ -111,7 +111,8 @@ fn additive_matches_reference() {
 }
 
 #[test]
-fn location_matches_reference() {
+fn fc_matches_reference() {
+    // generate.py names this case after the score's form in Luong 2015, "location".
     let device = test_device();
     let file = reference();
     let mut score = FcScoreConfig::new(4, 9).init(&device);

@@ -25,7 +25,7 @@ fn scorers(d_query: usize, d_key: usize, device: &Device) -> Vec<(&'static str, 
             "additive",
             ScoreConfig::Additive(AdditiveScoreConfig::new(d_query, d_key, 11)).init(device),
         ),
-        ("location", ScoreConfig::Fc(FcScoreConfig::new(d_query, 9)).init(device)),
+        ("fc", ScoreConfig::Fc(FcScoreConfig::new(d_query, 9)).init(device)),
     ]
 }
 
