@@ -320,6 +320,8 @@ impl TransformerSeq2Seq {
     /// # Shapes
     ///
     /// - `source`: `[batch, src_len]`; `target_input`: `[batch, tgt_len]` (`bos y_1 .. y_{T-1}`)
+    /// - output: `logits` `[batch, tgt_len, tgt_vocab]`, `attention`
+    ///   `[batch, tgt_len, src_len]`, `cross_attention` `[batch, n_heads, tgt_len, src_len]`
     pub fn forward(
         &self,
         source: Tensor<2, Int>,
@@ -374,13 +376,24 @@ impl Translate for TransformerSeq2Seq {
     }
 }
 
-impl StepDecoder for TransformerSeq2Seq {
-    type State = TransformerState;
-
-    fn step(&self, tokens: Tensor<1, Int>, mut state: TransformerState) -> (Tensor<2>, Tensor<2>, TransformerState) {
+impl TransformerSeq2Seq {
+    /// One decoding step with the caches: the next position of every row.
+    /// [`StepDecoder::step`] is this step with the weights averaged over heads.
+    ///
+    /// # Shapes
+    ///
+    /// - `tokens`: `[batch]`, the previous tokens (`bos` first)
+    /// - returns logits `[batch, tgt_vocab]` and the last block's
+    ///   cross-attention head by head, `[batch, n_heads, src_len]`: the row
+    ///   that [`forward`](Self::forward)'s `cross_attention` has at this position
+    pub fn decode_step(
+        &self,
+        tokens: Tensor<1, Int>,
+        mut state: TransformerState,
+    ) -> (Tensor<2>, Tensor<3>, TransformerState) {
         let embedding = self.target_embedding.as_ref().unwrap_or(&self.source_embedding);
-        let mut x = self.embed(embedding, tokens.unsqueeze_dim(1), state.position); // [rows, 1, d_model]
-        let mut attention = None;
+        let mut x = self.embed(embedding, tokens.unsqueeze_dim(1), state.position); // [batch, 1, d_model]
+        let mut cross_attention = None;
         let n_blocks = self.decoder.len();
         for (i, (block, cache)) in self.decoder.iter().zip(&mut state.caches).enumerate() {
             let weights = if i + 1 == n_blocks {
@@ -393,12 +406,21 @@ impl StepDecoder for TransformerSeq2Seq {
                 block.forward_cached(x, state.memory.clone(), None, Some(state.mask.clone()), weights, cache);
             x = next;
             if let Some(cross) = cross {
-                attention = Some(cross.mean_dim(1).squeeze_dim::<3>(1).squeeze_dim::<2>(1)); // [rows, src_len]
+                cross_attention = Some(cross.squeeze_dim::<3>(2)); // [batch, n_heads, src_len]
             }
         }
         state.position += 1;
-        let logits = self.logits(x).squeeze_dim(1); // [rows, vocab]
-        (logits, attention.expect("at least one decoder block"), state)
+        let logits = self.logits(x).squeeze_dim(1); // [batch, vocab]
+        (logits, cross_attention.expect("at least one decoder block"), state)
+    }
+}
+
+impl StepDecoder for TransformerSeq2Seq {
+    type State = TransformerState;
+
+    fn step(&self, tokens: Tensor<1, Int>, state: TransformerState) -> (Tensor<2>, Tensor<2>, TransformerState) {
+        let (logits, cross_attention, state) = self.decode_step(tokens, state);
+        (logits, cross_attention.mean_dim(1).squeeze_dim(1), state) // [rows, src_len]
     }
 
     fn select(&self, state: TransformerState, rows: Tensor<1, Int>) -> TransformerState {
