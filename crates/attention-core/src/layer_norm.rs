@@ -8,11 +8,12 @@
 //!
 //! Why: under autodiff, Burn's `LayerNorm` runs as a dozen tracked tensor operations forward
 //! (mean, subtract, square, mean, add, square root, divide, scale, shift) and about twice as many
-//! backward, each a pass over the activations. On flex, [`layer_norm`] runs flex's own fused
-//! forward and registers one backward step, the loop above over each row (`crate::vector`),
-//! which recomputes the mean and `rstd` from the saved input. On every other backend, and for
-//! dtypes other than f32, it is Burn's `LayerNorm::forward`, its naive twin; the tests hold them
-//! equal, values and the gradients of `x`, `γ` and `β`.
+//! backward, each a pass over the activations. On flex, with this crate's `flex` feature,
+//! [`layer_norm`] runs flex's own fused forward and registers one backward step, the loop above
+//! over each row (`crate::vector`), which recomputes the mean and `rstd` from the saved input.
+//! On every other backend, on flex without that feature, and for dtypes other than f32, it is
+//! Burn's `LayerNorm::forward`, its naive twin; the tests hold them equal, values and the
+//! gradients of `x`, `γ` and `β`.
 //!
 //! It is a Burn backend extension, routed like [`crate::sdpa::memory_efficient`]'s kernel.
 

@@ -51,6 +51,18 @@
 //! - [`interop`]: weights from `torch.nn.MultiheadAttention` and
 //!   `torch.nn.TransformerEncoderLayer`.
 //!
+//! # Features
+//!
+//! None by default: programs pick a backend. Each feature (`flex`, `wgpu`, `ndarray`) turns on
+//! that Burn backend and builds this crate's backend extensions for it: on flex the CPU kernels
+//! (the attention kernel behind both of [`FastPath`]'s variants, [`tanh()`] and [`sigmoid()`]
+//! vectorised, [`layer_norm()`]'s fused backward), on wgpu and ndarray memory-efficient attention
+//! written with tensor operations. On a backend that Burn has but this build of the crate has
+//! no feature for (a program that enables `burn/flex` itself, say), nothing panics: each
+//! extension computes the same function with Burn's own operations, and
+//! [`FastPath::MemoryEfficient`] runs explicit attention, whose memory then grows with the
+//! square of the length. See `docs/attention.md`, "Choosing a device".
+//!
 //! # The article's five layouts
 //!
 //! Each in a few lines. `H` holds the encoder's states, `s` the decoder's.

@@ -77,19 +77,25 @@ pub struct MultiHeadAttentionConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FastPath {
-    /// [`sdpa::fused`]: on flex the workspace's CPU kernel (forward and
-    /// backward, training memory linear in the length); elsewhere Burn's
-    /// `module::attention`, whose training memory under autodiff grows with
-    /// the square of the length.
+    /// [`sdpa::fused`]: on flex, with this crate's `flex` feature, the
+    /// workspace's CPU kernel (forward and backward, training memory linear
+    /// in the length); otherwise Burn's `module::attention` (on flex without
+    /// that feature, flex's own kernel), whose training memory under
+    /// autodiff grows with the square of the length.
     Fused,
     /// [`sdpa::memory_efficient`] with blocks of `block` queries and keys:
-    /// training memory grows linearly with the length on every backend this
-    /// build of the crate has an extension for (its features `flex`,
-    /// `ndarray`, `wgpu`). It works whichever way a backend was enabled: on
-    /// one this build has no extension for (a program that enables
-    /// `burn/flex` but not this crate's `flex`), it computes the same
-    /// function with explicit attention, whose training memory grows with
-    /// the square of the length, instead of panicking.
+    /// memory, forward and backward, grows linearly with the length on every
+    /// backend this build of the crate has an extension for (its features
+    /// `flex`, `ndarray`, `wgpu`).
+    ///
+    /// It works whichever way a backend was enabled, and never panics for
+    /// want of an extension: on a backend this build has none for (a
+    /// program that enables `burn/flex` but not this crate's `flex`), it
+    /// computes the same context with plain explicit attention
+    /// ([`sdpa::explicit`]), which materialises the `[batch, n_heads,
+    /// tgt_len, src_len]` weights: its memory then grows with the square of
+    /// the length, with or without autodiff. Enable this crate's feature of
+    /// the backend for linear memory.
     MemoryEfficient {
         /// Queries and keys a block (128 to 512 suit a CPU).
         block: usize,

@@ -8,14 +8,16 @@
 //! - [`explicit`] builds the `[batch, n_heads, tgt_len, src_len]` weights and
 //!   returns them: the path for looking at attention, for dropout on the
 //!   weights, and the reference.
-//! - [`fused`] calls `burn::tensor::module::attention`, which a backend may
-//!   implement without materialising the weights (flex and wgpu do); it
-//!   returns the context only. Under autodiff Burn decomposes it, and the
-//!   backward pass keeps the weights.
+//! - [`fused`] runs the workspace's CPU kernel on flex when this crate's
+//!   `flex` feature is on, and otherwise calls `burn::tensor::module::attention`,
+//!   which a backend may implement without materialising the weights (flex
+//!   and wgpu do); it returns the context only. Under autodiff Burn
+//!   decomposes that call, and the backward pass keeps the weights.
 //! - [`memory_efficient`] walks over blocks of queries and keys with an
 //!   online softmax and recomputes the blocks in its own backward pass
 //!   (FlashAttention-2's algorithm, Dao 2023): no weights kept, so training
-//!   memory grows linearly with the length, not with its square.
+//!   memory grows linearly with the length, not with its square. On a
+//!   backend this build has no extension for, it is [`explicit`] instead.
 //!
 //! Tests hold the three equal, values and gradients.
 //!
@@ -126,9 +128,10 @@ pub fn explicit(
     (context.reshape([batch, n_heads, tgt_len, d_value]), weights)
 }
 
-/// The context only, through the backend's fused kernel: on flex, the
-/// workspace's CPU kernel (the one [`memory_efficient`] runs, with blocks of
-/// 256 keys); elsewhere `burn::tensor::module::attention`.
+/// The context only, through the backend's fused kernel: on flex with this
+/// crate's `flex` feature, the workspace's CPU kernel (the one
+/// [`memory_efficient`] runs, with blocks of 256 keys); otherwise, flex
+/// without that feature included, `burn::tensor::module::attention`.
 ///
 /// Same shapes and result as [`explicit`] without dropout; `d_value` must
 /// equal `d_head`. Rows whose every key is masked give a zero context.
@@ -190,15 +193,18 @@ pub(crate) fn repeat_kv_heads(key: Tensor<4>, value: Tensor<4>, n_heads: usize) 
 ///
 /// Same shapes and result as [`explicit`] without dropout (`d_value` may
 /// differ from `d_head`); rows whose every key is masked give a zero context
-/// and zero gradients. Peak memory, forward and backward, grows linearly
-/// with the length: the largest temporary is `[batch, n_heads, block, block]`.
+/// and zero gradients.
 ///
 /// It runs as a backend extension, which this crate implements for the
 /// backends of its features (`flex`, `wgpu`, `ndarray`); on flex it is the
-/// CPU kernel of `src/flash/cpu.rs`. On a backend this build has no
+/// CPU kernel of `src/flash/cpu.rs`. Peak memory, forward and backward,
+/// then grows linearly with the length: the largest temporary is one
+/// `[batch, n_heads, block, block]` tile (in the CPU kernel, one
+/// `[64, block]` tile a thread). On a backend this build has no
 /// extension for (Burn's `flex` enabled by a program without this crate's
-/// `flex`, say) it computes the same context through [`explicit`], whose
-/// memory grows with the square of the length.
+/// `flex`, say) it does not panic: it computes the same context through
+/// [`explicit`], which materialises the weights, so its memory grows with
+/// the square of the length.
 ///
 /// # Panics
 ///

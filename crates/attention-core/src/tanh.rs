@@ -7,9 +7,9 @@
 //!
 //! Why: Burn's flex backend computes `tanh` with the C library's scalar `tanhf`, one element at a
 //! time; in the translator's training step (W4 in docs/performance.md) that was a quarter of the
-//! time. [`tanh`] runs a rational approximation vectorised with AVX-512 or AVX2 on flex
-//! (`crate::vector`, within a few ulp of the exact value) and Burn's own `tanh` on every other
-//! backend. Its backward pass, `grad (1 - y^2)`, is registered on autodiff devices like the
+//! time. [`tanh`] runs a rational approximation vectorised with AVX-512 or AVX2 on flex when this
+//! crate's `flex` feature is on (`crate::vector`, within a few ulp of the exact value) and Burn's
+//! own `tanh` everywhere else, flex without that feature included. Its backward pass, `grad (1 - y^2)`, is registered on autodiff devices like the
 //! other operations'. The naive twin is `Tensor::tanh`; the tests hold them equal, values and
 //! gradients.
 //!
