@@ -37,6 +37,9 @@ use crate::TrainError;
 /// This release, as `config.json` records it.
 pub const RELEASE: &str = env!("CARGO_PKG_VERSION");
 
+/// The release before `config.json` recorded one.
+pub const RELEASE_0_1: &str = "0.1.0";
+
 /// How a run starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Start {
@@ -93,6 +96,22 @@ impl RunDir {
     /// `splits/{split}.tsv`, for `train`, `valid` and `test`.
     pub fn split_path(&self, split: &str) -> PathBuf {
         self.path.join("splits").join(format!("{split}.tsv"))
+    }
+
+    /// The text of `splits/{split}.tsv`, and its path for messages.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be read; the message names it and the split.
+    pub fn read_split(&self, split: &str) -> Result<(PathBuf, String), TrainError> {
+        let path = self.split_path(split);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((path, text)),
+            Err(e) => Err(TrainError::Input(format!(
+                "{}: cannot read the run's {split} split: {e}",
+                path.display()
+            ))),
+        }
     }
 
     /// `checkpoint/`.
@@ -245,7 +264,7 @@ impl RunDir {
         read_json::<Value>(&self.config_path())
             .ok()
             .and_then(|v| v.get("release").and_then(Value::as_str).map(String::from))
-            .unwrap_or_else(|| "0.1.0".into())
+            .unwrap_or_else(|| RELEASE_0_1.into())
     }
 
     /// Loads the final model's weights into `model`, built from the run's

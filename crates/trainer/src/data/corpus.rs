@@ -193,9 +193,7 @@ pub fn save_splits(run: &RunDir, splits: &Splits) -> Result<(), TrainError> {
 /// If the file is missing or a line is not two tab-separated token lists;
 /// the message names the file and the line.
 pub fn read_split(run: &RunDir, split: &str) -> Result<Vec<SentencePair>, TrainError> {
-    let path = run.split_path(split);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| TrainError::Input(format!("{}: cannot read the run's {split} split: {e}", path.display())))?;
+    let (path, text) = run.read_split(split)?;
     text.lines()
         .enumerate()
         .map(|(number, line)| {

@@ -281,9 +281,7 @@ fn save_splits(run: &RunDir, splits: &WordSplits) -> Result<(), TrainError> {
 /// If the file is missing, or a line is not `word<TAB>language` with a
 /// language of the run; the message names the file and the line.
 pub fn read_split(run: &RunDir, split: &str, languages: &[String]) -> Result<Vec<LabelledWord>, TrainError> {
-    let path = run.split_path(split);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| TrainError::Input(format!("{}: cannot read the run's {split} split: {e}", path.display())))?;
+    let (path, text) = run.read_split(split)?;
     text.lines()
         .enumerate()
         .map(|(number, line)| {

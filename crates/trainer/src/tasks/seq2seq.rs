@@ -514,7 +514,7 @@ pub fn load(
     let vocab: Vocabularies = crate::run_dir::read_json(&run.vocab_path())?;
     let model = match config.model_config(vocab.source.len(), vocab.target.len(), max_len) {
         // Release 0.1.0 named the RNN decoder's attention layers otherwise.
-        Seq2SeqModelConfig::Rnn(c) if run.release() == "0.1.0" => {
+        Seq2SeqModelConfig::Rnn(c) if run.release() == crate::run_dir::RELEASE_0_1 => {
             let paths = models::rnn_seq2seq::release_0_1_paths(c.attention, c.encoder_self_attention);
             Seq2SeqModel::Rnn(run.load_model_renamed(c.init(device), task, &paths)?)
         }

@@ -144,7 +144,7 @@ fn encoded(splits: &Splits, vocab: Vocabularies) -> Seq2SeqData {
 impl Task for Translate {
     const NAME: &'static str = "translate";
     const ABOUT: &'static str =
-        "Translate English to French: the built-in corpus, or a Tatoeba file (--data); the article's main job";
+        "Translate English to French: the built-in corpus, the machine's gettext catalogs or a Tatoeba file (--data); the article's main job";
     const ACCURACY: &'static str = "token accuracy";
     type Config = TranslateConfig;
     type Data = TranslateData;
