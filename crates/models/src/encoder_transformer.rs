@@ -44,7 +44,7 @@ use attention_core::{
     TransformerBlockConfig, Weights,
 };
 use burn::module::Module;
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
 use serde::{Deserialize, Serialize};
@@ -118,18 +118,50 @@ pub struct EncoderTransformerConfig {
     /// Rows the n-grams are hashed into (see [`ngram_ids`]). Default: 16384.
     #[config(default = 16384)]
     pub ngram_buckets: usize,
+    /// The hash of the n-grams, of the embeddings and of the bag. Default:
+    /// prime.
+    #[config(default = "NgramHash::Prime")]
+    pub ngram_hash: NgramHash,
+    /// Above 0, adds to the class logits a linear classifier over the bag
+    /// of the sequence's n-grams of 1 to `ngram_logits` tokens (hashed into
+    /// [`ngram_logit_buckets`](Self::ngram_logit_buckets) rows of `n_classes`
+    /// weights each, summed over the real positions): logistic regression on
+    /// the n-gram counts that naive Bayes reads, beside the transformer's
+    /// pooled state. Needs a sequence head. Default: 0, off.
+    #[config(default = 0)]
+    pub ngram_logits: usize,
+    /// Rows the bag's n-grams are hashed into (see [`ngram_ids`]); a table of
+    /// its own, as it is only `n_classes` wide. Default: 262144.
+    #[config(default = 262144)]
+    pub ngram_logit_buckets: usize,
 }
 
-/// The largest `ngram_buckets`: keeps the hash below 2^31 in 32-bit integers.
+/// The largest `ngram_buckets` (and `ngram_logit_buckets`): keeps the
+/// base-257 hash below 2^31 in 32-bit integers, and is above every value of
+/// the prime hash.
 pub const MAX_NGRAM_BUCKETS: usize = 1 << 20;
 
-/// The multiplier of the n-gram hash.
-const NGRAM_HASH_BASE: i64 = 257;
+/// The largest token id the prime hash takes: `h * 2039 + t` stays below 2^31.
+pub const MAX_NGRAM_TOKEN: usize = (1 << 23) - 1;
 
-/// The bucket of the n-gram of `n` tokens that ends at each position: the
-/// polynomial hash `h = n`, then `h = (h * 257 + t_j) mod buckets` for
-/// `j = i - n + 1 ..= i`, with token id 0 before the start. Computed on the
-/// device with integer tensor ops.
+/// How n-grams of tokens are hashed into rows ([`ngram_ids`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NgramHash {
+    /// `h = n`, then `h = (h * 257 + t_j) mod buckets` over the n-gram's
+    /// tokens: releases 0.1 and 0.2 (kept to read their runs). It is weak:
+    /// with a power-of-two bucket count its low 8 bits are `n` plus the sum
+    /// of the tokens, and n-grams of small ids collide by whole families
+    /// (`(a + 4, b, c)` and `(a, b + 8, c - 4)` share a trigram bucket).
+    Base257,
+    /// `h = n`, then `h = (h * 2039 + t_j) mod 1048573` (a prime), and the
+    /// bucket is `h mod buckets`: a polynomial hash modulo a prime, whose
+    /// collisions between distinct n-grams are about as rare as random ones.
+    Prime,
+}
+
+/// The bucket of the n-gram of `n` tokens that ends at each position, by
+/// `hash` ([`NgramHash`]) over `t_j` for `j = i - n + 1 ..= i`, with token
+/// id 0 before the start. Computed on the device with integer tensor ops.
 ///
 /// # Shapes
 ///
@@ -139,17 +171,24 @@ const NGRAM_HASH_BASE: i64 = 257;
 ///
 /// ```
 /// use burn::prelude::*;
-/// use models::encoder_transformer::ngram_ids;
+/// use models::encoder_transformer::{NgramHash, ngram_ids};
 /// let device = Device::default();
 /// let tokens = Tensor::<2, Int>::from_ints([[5, 6]], &device);
-/// // Bigram at position 1: ((2 * 257 + 5) * 257 + 6) mod 1000 = 389.
-/// let ids: Vec<i64> = ngram_ids(tokens, 2, 1000).into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
-/// assert_eq!(ids[1], 389);
+/// // Bigram at position 1, base 257: ((2 * 257 + 5) * 257 + 6) mod 1000 = 389.
+/// let ids = ngram_ids(tokens.clone(), 2, 1000, NgramHash::Base257);
+/// assert_eq!(ids.into_data().convert::<i64>().to_vec::<i64>().unwrap()[1], 389);
+/// // Prime: ((2 * 2039 + 5) * 2039 + 6) mod 1048573 = 985232, mod 1000 = 232.
+/// let ids = ngram_ids(tokens, 2, 1000, NgramHash::Prime);
+/// assert_eq!(ids.into_data().convert::<i64>().to_vec::<i64>().unwrap()[1], 232);
 /// ```
-pub fn ngram_ids(tokens: Tensor<2, Int>, n: usize, buckets: usize) -> Tensor<2, Int> {
+pub fn ngram_ids(tokens: Tensor<2, Int>, n: usize, buckets: usize, hash: NgramHash) -> Tensor<2, Int> {
+    let (base, modulus) = match hash {
+        NgramHash::Base257 => (257, buckets as i64),
+        NgramHash::Prime => (2039, 1_048_573),
+    };
     let [batch, len] = tokens.dims();
     let device = tokens.device();
-    let mut hash = Tensor::<2, Int>::full([batch, len], n as i64, &device);
+    let mut h = Tensor::<2, Int>::full([batch, len], n as i64, &device);
     for back in (0..n).rev() {
         // t_{i - back}, token 0 before the start.
         let earlier = if back == 0 {
@@ -165,9 +204,12 @@ pub fn ngram_ids(tokens: Tensor<2, Int>, n: usize, buckets: usize) -> Tensor<2, 
                 1,
             )
         };
-        hash = (hash.mul_scalar(NGRAM_HASH_BASE) + earlier).remainder_scalar(buckets as i64);
+        h = (h.mul_scalar(base) + earlier).remainder_scalar(modulus);
     }
-    hash
+    match hash {
+        NgramHash::Base257 => h,
+        NgramHash::Prime => h.remainder_scalar(buckets as i64),
+    }
 }
 
 impl EncoderTransformerConfig {
@@ -200,12 +242,35 @@ impl EncoderTransformerConfig {
                 });
             }
         }
-        if self.ngrams > 1 && !(1..=MAX_NGRAM_BUCKETS).contains(&self.ngram_buckets) {
+        if self.ngram_logits > 0 && self.n_classes.is_none() {
             return Err(ModelError::Config {
                 config: "EncoderTransformerConfig",
-                field: "ngram_buckets",
-                reason: format!("must be in 1..={MAX_NGRAM_BUCKETS}, got {}", self.ngram_buckets),
+                field: "ngram_logits",
+                reason: "adds to the class logits, so it needs n_classes".into(),
             });
+        }
+        let hashes = self.ngrams > 1 || self.ngram_logits > 0;
+        if hashes && self.ngram_hash == NgramHash::Prime && self.vocab > MAX_NGRAM_TOKEN + 1 {
+            return Err(ModelError::Config {
+                config: "EncoderTransformerConfig",
+                field: "vocab",
+                reason: format!(
+                    "the prime n-gram hash takes token ids up to {MAX_NGRAM_TOKEN}, got a vocabulary of {}",
+                    self.vocab
+                ),
+            });
+        }
+        for (field, used, buckets) in [
+            ("ngram_buckets", self.ngrams > 1, self.ngram_buckets),
+            ("ngram_logit_buckets", self.ngram_logits > 0, self.ngram_logit_buckets),
+        ] {
+            if used && !(1..=MAX_NGRAM_BUCKETS).contains(&buckets) {
+                return Err(ModelError::Config {
+                    config: "EncoderTransformerConfig",
+                    field,
+                    reason: format!("must be in 1..={MAX_NGRAM_BUCKETS}, got {buckets}"),
+                });
+            }
         }
         Ok(self.block().validate()?)
     }
@@ -224,6 +289,14 @@ impl EncoderTransformerConfig {
             embedding: EmbeddingConfig::new(self.vocab, self.d_model).init(device),
             ngram_embedding: (self.ngrams > 1)
                 .then(|| EmbeddingConfig::new(self.ngram_buckets, self.d_model).init(device)),
+            ngram_logits: self.n_classes.filter(|_| self.ngram_logits > 0).map(|n| {
+                // From zero, as logistic regression: it starts adding nothing.
+                EmbeddingConfig::new(self.ngram_logit_buckets, n)
+                    .with_initializer(Initializer::Zeros)
+                    .init(device)
+            }),
+            longest_logit_ngram: self.ngram_logits,
+            ngram_hash: self.ngram_hash,
             ngrams: self.ngrams,
             positions: AbsolutePositions::new(self.positions, self.max_len, self.d_model, device),
             blocks: (0..self.n_layers).map(|_| block.init_encoder(device)).collect(),
@@ -246,6 +319,15 @@ pub struct EncoderTransformer {
     pub embedding: Embedding,
     /// Hashed n-gram embeddings, `[ngram_buckets, d_model]`, with n-grams on.
     pub ngram_embedding: Option<Embedding>,
+    /// The weights of the linear classifier over the bag of hashed n-grams
+    /// of 1 to `longest_logit_ngram` tokens, `[ngram_logit_buckets,
+    /// n_classes]`, when on.
+    pub ngram_logits: Option<Embedding>,
+    /// Longest n-gram of the bag (0: none).
+    pub longest_logit_ngram: usize,
+    /// The hash of the n-grams.
+    #[module(skip)]
+    pub ngram_hash: NgramHash,
     /// Longest n-gram embedded (1: none).
     pub ngrams: usize,
     /// Added positions (none with rotary positions, which act in attention).
@@ -272,8 +354,12 @@ pub struct EncoderTransformer {
 pub struct EncoderOutput {
     /// `[batch, len, d_model]`.
     pub hidden: Tensor<3>,
-    /// `[batch, n_classes]`, with a sequence head.
+    /// `[batch, n_classes]`, with a sequence head (the bag of n-grams'
+    /// logits included, with [`ngram_logits`](EncoderTransformerConfig::ngram_logits)).
     pub class_logits: Option<Tensor<2>>,
+    /// `[batch, n_classes]`: the bag of n-grams' logits alone (with its bias-free
+    /// table only), with `ngram_logits`; a trainer can give them a loss of their own.
+    pub ngram_class_logits: Option<Tensor<2>>,
     /// `[batch, len, n_token_classes]`, with a per-token head.
     pub token_logits: Option<Tensor<3>>,
     /// Per layer, `[batch, n_heads, len, len]`, when asked for.
@@ -307,7 +393,7 @@ impl EncoderTransformer {
         if let Some(ngram_embedding) = &self.ngram_embedding {
             let [buckets, _] = ngram_embedding.weight.dims();
             for n in 2..=self.ngrams {
-                x = x + ngram_embedding.forward(ngram_ids(tokens.clone(), n, buckets));
+                x = x + ngram_embedding.forward(ngram_ids(tokens.clone(), n, buckets, self.ngram_hash));
             }
         }
         let mut x = x.mul_scalar((self.d_model as f64).sqrt());
@@ -325,10 +411,17 @@ impl EncoderTransformer {
             Some(norm) => attention_core::layer_norm(norm, FINAL_NORM_EPS, x),
             None => x,
         };
-        let class_logits = self
-            .classifier
+        let ngram_class_logits = self
+            .ngram_logits
             .as_ref()
-            .map(|classifier| classifier.forward(self.pool(hidden.clone(), lengths)));
+            .map(|bag| self.bag_of_ngrams_logits(bag, tokens, lengths));
+        let class_logits = self.classifier.as_ref().map(|classifier| {
+            let logits = classifier.forward(self.pool(hidden.clone(), lengths));
+            match &ngram_class_logits {
+                Some(bag) => logits + bag.clone(),
+                None => logits,
+            }
+        });
         let token_logits = self
             .token_classifier
             .as_ref()
@@ -336,6 +429,7 @@ impl EncoderTransformer {
         EncoderOutput {
             hidden,
             class_logits,
+            ngram_class_logits,
             token_logits,
             attention,
         }
@@ -343,17 +437,39 @@ impl EncoderTransformer {
 
     /// One vector per sequence, `[batch, d_model]`.
     pub fn pool(&self, hidden: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
-        let [batch, len, _] = hidden.dims();
         match self.pooling {
             Pooling::Cls => hidden.narrow(1, 0, 1).squeeze_dim(1),
-            Pooling::Mean => {
-                let weights: Vec<f32> = lengths
-                    .iter()
-                    .flat_map(|&l| (0..len).map(move |t| if t < l { 1.0 / l as f32 } else { 0.0 }))
-                    .collect();
-                let weights = Tensor::<3>::from_data(TensorData::new(weights, [batch, 1, len]), &hidden.device());
-                weights.matmul(hidden).squeeze_dim(1) // [batch, d_model]
-            }
+            Pooling::Mean => mean_over_real_positions(hidden, lengths),
         }
     }
+
+    /// The bag-of-n-grams classifier's logits, `[batch, n_classes]`: the
+    /// sum of the weights of every n-gram of 1 to `longest_logit_ngram`
+    /// tokens that ends at a real position.
+    fn bag_of_ngrams_logits(&self, bag: &Embedding, tokens: Tensor<2, Int>, lengths: &[usize]) -> Tensor<2> {
+        let [buckets, _] = bag.weight.dims();
+        let per_position = (1..=self.longest_logit_ngram)
+            .map(|n| bag.forward(ngram_ids(tokens.clone(), n, buckets, self.ngram_hash)))
+            .reduce(|sum, logits| sum + logits)
+            .expect("the bag exists only for orders from 1"); // [batch, len, n_classes]
+        let [batch, len, _] = per_position.dims();
+        let real: Vec<f32> = lengths
+            .iter()
+            .flat_map(|&l| (0..len).map(move |t| if t < l { 1.0 } else { 0.0 }))
+            .collect();
+        let real = Tensor::<3>::from_data(TensorData::new(real, [batch, 1, len]), &per_position.device());
+        real.matmul(per_position).squeeze_dim(1)
+    }
+}
+
+/// The mean of `x`, `[batch, len, d]`, over the first `lengths[b]` positions
+/// of each sequence: `[batch, d]`.
+fn mean_over_real_positions(x: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+    let [batch, len, _] = x.dims();
+    let weights: Vec<f32> = lengths
+        .iter()
+        .flat_map(|&l| (0..len).map(move |t| if t < l { 1.0 / l as f32 } else { 0.0 }))
+        .collect();
+    let weights = Tensor::<3>::from_data(TensorData::new(weights, [batch, 1, len]), &x.device());
+    weights.matmul(x).squeeze_dim(1)
 }

@@ -21,7 +21,7 @@ pub mod seq2seq_transformer;
 pub mod word_vectors;
 
 pub use decoding::{BeamConfig, Special, StepDecoder, Translate, Translation};
-pub use encoder_transformer::{EncoderOutput, EncoderTransformer, EncoderTransformerConfig, Pooling};
+pub use encoder_transformer::{EncoderOutput, EncoderTransformer, EncoderTransformerConfig, NgramHash, Pooling};
 pub use recurrent::{CellKind, Recurrent, RnnState};
 pub use rnn_seq2seq::{
     DecoderAttention, Direction, EncoderSelfAttention, InputFeeding, LuongScore, RnnSeq2Seq, RnnSeq2SeqConfig,

@@ -60,13 +60,21 @@ fn ngram_ids_follow_the_documented_hash() {
     //           out.append(x)
     //       return out
     //   h([5, 6, 7], 3, 1000) == [784, 70, 573]
-    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7]], &device), 3, 1000);
+    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7]], &device), 3, 1000, NgramHash::Base257);
     assert_eq!(
         ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap(),
         [784, 70, 573]
     );
+    // The prime hash, the same function with 2039, modulo 1048573, then modulo 1000:
+    //   h(t, n, 1000) with x = (x * 2039 + ...) % 1048573 and out.append(x % 1000)
+    //   == [993, 189, 374]
     // The same trigram gets the same bucket wherever it ends.
-    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7, 5, 6, 7]], &device), 3, 1000);
+    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7]], &device), 3, 1000, NgramHash::Prime);
+    assert_eq!(
+        ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap(),
+        [993, 189, 374]
+    );
+    let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7, 5, 6, 7]], &device), 3, 1000, NgramHash::Prime);
     let ids = ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
     assert_eq!(ids[2], ids[5]);
     assert_ne!(ids[2], ids[4]);
@@ -96,6 +104,87 @@ fn ngram_settings_are_checked() {
     );
     // Off, the bucket count is not used.
     assert!(base().with_ngram_buckets(0).validate().is_ok());
+    // The bag of n-grams adds to class logits, so it needs classes.
+    let message = base().with_ngram_logits(3).validate().unwrap_err().to_string();
+    assert!(
+        message.contains("ngram_logits") && message.contains("n_classes"),
+        "{message}"
+    );
+    let message = base()
+        .with_n_classes(Some(4))
+        .with_ngram_logits(3)
+        .with_ngram_logit_buckets(0)
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("ngram_logit_buckets"), "{message}");
+}
+
+#[test]
+fn ngram_logits_add_the_weights_of_every_ngram() {
+    let device = test_device();
+    const BUCKETS: usize = 50;
+    const CLASSES: usize = 4;
+    let config = EncoderTransformerConfig::new(11)
+        .with_d_model(8)
+        .with_n_heads(2)
+        .with_n_layers(2)
+        .with_d_ff(12)
+        .with_max_len(9)
+        .with_dropout(0.0)
+        .with_n_classes(Some(CLASSES))
+        .with_ngram_logits(2)
+        .with_ngram_logit_buckets(BUCKETS);
+    let mut model = config.init(&device);
+    let rows: Vec<Vec<i64>> = SOURCES
+        .iter()
+        .map(|s| {
+            let mut row = s.to_vec();
+            row.resize(7, 0);
+            row
+        })
+        .collect();
+    let logits = |model: &EncoderTransformer| {
+        let out = model.forward(tokens(&as_rows(&rows), &device), &LENGTHS, Weights::Skip);
+        to_vec(out.class_logits.unwrap())
+    };
+    let mut without = model.clone();
+    without.ngram_logits = None;
+    let transformer = logits(&without);
+    // Initialised at zero: the bag adds nothing until trained.
+    assert_eq!(logits(&model), transformer);
+    // Row r, class c of the bag holds r + c / 10.
+    let weights: Vec<f32> = (0..BUCKETS * CLASSES)
+        .map(|i| (i / CLASSES) as f32 + (i % CLASSES) as f32 / 10.0)
+        .collect();
+    model.ngram_logits.as_mut().unwrap().weight = burn::module::Param::from_tensor(Tensor::from_data(
+        burn::tensor::TensorData::new(weights, [BUCKETS, CLASSES]),
+        &device,
+    ));
+    let with_bag = logits(&model);
+    // By hand: the documented prime hash (h = n, then h = (h * 2039 + t) mod 1048573, mod 50 at the end, token
+    // 0 before the start) of every unigram and bigram ending at a real position.
+    let bucket = |row: &[i64], i: usize, n: usize| {
+        let mut h = n as i64;
+        for back in (0..n).rev() {
+            let t = if i >= back { row[i - back] } else { 0 };
+            h = (h * 2039 + t) % 1_048_573;
+        }
+        (h % BUCKETS as i64) as f32
+    };
+    for (b, (row, &len)) in SOURCES.iter().zip(&LENGTHS).enumerate() {
+        let rows_sum: f32 = (0..len).map(|i| bucket(row, i, 1) + bucket(row, i, 2)).sum();
+        for c in 0..CLASSES {
+            // Two orders at each position, each adding row + c / 10.
+            let bag = rows_sum + 2.0 * len as f32 * c as f32 / 10.0;
+            let (got, base) = (with_bag[b * CLASSES + c], transformer[b * CLASSES + c]);
+            // The bag's values are below 1,000, where f32's spacing is 6.1e-5.
+            assert!(
+                (got - base - bag).abs() < 1e-3,
+                "sequence {b} class {c}: {got} - {base} != {bag}"
+            );
+        }
+    }
 }
 
 #[test]
