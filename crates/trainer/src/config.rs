@@ -76,6 +76,15 @@ impl TrainConfig {
         })
     }
 
+    /// The defaults of the task named `name` as earlier releases behaved:
+    /// fields added since take the values that reproduce those releases
+    /// ([`crate::task::Task::as_in_earlier_releases`]).
+    fn for_earlier_release(name: &str) -> Result<Self, TrainError> {
+        let mut config = Self::for_task(name)?;
+        config.task.as_in_earlier_releases();
+        Ok(config)
+    }
+
     /// Checks the values, common and of the task (the model's own checks
     /// included).
     ///
@@ -233,12 +242,17 @@ impl TrainConfig {
             Some(release) if release == RELEASE => {
                 Self::from_map(fields).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
             }
-            Some(release) => Self::from_map(fields).map_err(|e| {
-                TrainError::Input(format!(
-                    "{}: written by attn {release}, which this release ({RELEASE}) cannot read: {e}",
-                    path.display(),
-                ))
-            }),
+            // An earlier release wrote no key for the fields added since; they
+            // take the values that release ran with.
+            Some(release) => Self::earlier_release_task(&fields)
+                .and_then(|task| Self::for_earlier_release(&task))
+                .and_then(|defaults| defaults.merged(fields))
+                .map_err(|e| {
+                    TrainError::Input(format!(
+                        "{}: written by attn {release}, which this release ({RELEASE}) cannot read: {e}",
+                        path.display(),
+                    ))
+                }),
         }?;
         if let Some(task) = task
             && config.task.name() != task
@@ -282,7 +296,15 @@ impl TrainConfig {
         }
         let known = Self::for_task(&task)?.to_map();
         old.retain(|key, _| known.contains_key(key));
-        Self::for_task(&task)?.merged(old)
+        Self::for_earlier_release(&task)?.merged(old)
+    }
+
+    /// The task a config file of another release names.
+    fn earlier_release_task(fields: &Map<String, Value>) -> Result<String, TrainError> {
+        match fields.get("task") {
+            Some(Value::String(task)) => Ok(task.clone()),
+            _ => Err(TrainError::Input("no `task`".into())),
+        }
     }
 }
 
@@ -366,5 +388,50 @@ mod tests {
         assert_eq!(section.per_language, Some(100));
         assert!(section.words.is_empty());
         assert!(config.task.section::<TranslateConfig>().is_none());
+        // Release 0.1.0 read words without `<eos>`, with no bag of n-grams and
+        // the base-257 hash; its runs keep reading them so.
+        assert!(!section.end_marker);
+        assert_eq!(section.ngram_logits, 0);
+        assert_eq!(section.ngram_hash, crate::tasks::classify::NgramHashName::Base257);
+    }
+
+    /// A classify run's `config.json` as release 0.2.0 wrote it: every field
+    /// of this release but those 0.2.0 did not have.
+    fn classify_run_of_release_0_2() -> (tempfile::TempDir, RunDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        let mut fields = TrainConfig::for_task("classify").unwrap().to_map();
+        assert_eq!(
+            fields.remove("end_marker"),
+            Some(Value::Bool(true)),
+            "this release's default"
+        );
+        for added in ["ngram_logits", "ngram_logit_buckets", "ngram_hash"] {
+            assert!(fields.remove(added).is_some(), "{added}");
+        }
+        fields.insert("release".into(), Value::String("0.2.0".into()));
+        std::fs::write(run.config_path(), serde_json::to_string(&fields).unwrap()).unwrap();
+        (dir, run)
+    }
+
+    #[test]
+    fn a_classify_run_of_release_0_2_reads_its_words_as_that_release_did() {
+        let (_dir, run) = classify_run_of_release_0_2();
+        let config = TrainConfig::read(&run, Some("classify")).unwrap();
+        let section = config.task.section::<ClassifyConfig>().unwrap();
+        assert!(!section.end_marker);
+        assert_eq!(section.ngram_logits, 0);
+        assert_eq!(section.ngram_hash, crate::tasks::classify::NgramHashName::Base257);
+    }
+
+    #[test]
+    fn this_release_requires_every_field() {
+        let (_dir, run) = classify_run_of_release_0_2();
+        let (_, mut fields) = run.read_fields().unwrap();
+        fields.insert("release".into(), Value::String(RELEASE.into()));
+        std::fs::write(run.config_path(), serde_json::to_string(&fields).unwrap()).unwrap();
+        let error = TrainConfig::read(&run, Some("classify")).unwrap_err().to_string();
+        // Serde names the first of the missing fields, in declaration order.
+        assert!(error.contains("missing field `ngram_hash`"), "{error}");
     }
 }

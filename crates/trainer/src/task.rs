@@ -43,6 +43,13 @@ pub trait Task {
     /// `(old, new)` pairs (see `TrainConfig::from_release_0_1`).
     const RELEASE_0_1_RENAMES: &'static [(&'static str, &'static str)] = &[];
 
+    /// Sets the fields added to this task's section since release 0.2.0 to
+    /// what earlier releases did. A run's `config.json` written by an earlier
+    /// release has no key for them, and reads with these values rather than
+    /// the defaults, so the run is evaluated as it was trained (see
+    /// `TrainConfig::read`).
+    fn as_in_earlier_releases(_config: &mut Self::Config) {}
+
     /// The task's defaults of the common fields (epochs, batch size, ...).
     fn common_defaults() -> CommonConfig;
 

@@ -1,6 +1,6 @@
 //! The classify task: which language is this word? A character-level
 //! encoder-only transformer ([`models::EncoderTransformer`]) reads
-//! `<cls> c_1 .. c_n` and its sequence head gives one logit per language.
+//! `<cls> c_1 .. c_n <eos>` and its sequence head gives one logit per language.
 //! The words come from word lists ([`crate::data::wordlists`]), such as those
 //! Debian ships in `/usr/share/dict`. See `docs/classify.md`.
 //!
@@ -20,13 +20,13 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Int, TensorData};
 use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
-use models::{EncoderTransformer, EncoderTransformerConfig, Pooling};
+use models::{EncoderTransformer, EncoderTransformerConfig, NgramHash, Pooling};
 use serde::{Deserialize, Serialize};
 
 use super::transformer::{NormName, PositionsName, TransformerOptions};
 use crate::TrainError;
 use crate::data::wordlists::{LabelledWord, WordList, WordSplits, read_word_lists};
-use crate::data::{BOS, Encoder, PAD, Vocabulary};
+use crate::data::{BOS, EOS, Encoder, PAD, Vocabulary};
 use crate::metrics::FiniteLoss;
 use crate::report::heatmap::Heatmap;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_atomic, write_json};
@@ -62,6 +62,23 @@ pub struct ClassifyConfig {
     /// Rows the character n-grams are hashed into.
     #[arg(long)]
     pub ngram_buckets: usize,
+    /// The hash of the n-grams: prime (this release's), or base-257 (that of
+    /// releases 0.1 and 0.2, whose runs use it; it collides far more often).
+    #[arg(long)]
+    pub ngram_hash: NgramHashName,
+    /// Put `<eos>` after the characters, so that the model sees where the
+    /// word ends and the n-grams ending there are its suffixes (naive Bayes'
+    /// `$`). Runs of releases before 0.3.0 read words without it.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub end_marker: bool,
+    /// Above 0, add to the transformer's logits a linear classifier over the
+    /// bag of the word's character n-grams of 1 to this many characters
+    /// (logistic regression on the counts naive Bayes reads); 0 turns it off.
+    #[arg(long)]
+    pub ngram_logits: usize,
+    /// Rows the bag's n-grams are hashed into.
+    #[arg(long)]
+    pub ngram_logit_buckets: usize,
     /// The encoder's sizes.
     #[serde(flatten)]
     #[command(flatten)]
@@ -77,6 +94,10 @@ impl Default for ClassifyConfig {
             pooling: PoolingName::Mean,
             ngrams: 4,
             ngram_buckets: 16_384,
+            ngram_hash: NgramHashName::Prime,
+            end_marker: true,
+            ngram_logits: 5,
+            ngram_logit_buckets: 262_144,
             transformer: TransformerOptions {
                 d_model: 64,
                 n_heads: 4,
@@ -106,6 +127,28 @@ impl PoolingName {
         match self {
             PoolingName::Cls => Pooling::Cls,
             PoolingName::Mean => Pooling::Mean,
+        }
+    }
+}
+
+/// The hash of the character n-grams, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum NgramHashName {
+    /// [`NgramHash::Prime`].
+    Prime,
+    /// [`NgramHash::Base257`], releases 0.1 and 0.2.
+    #[value(name = "base-257")]
+    #[serde(rename = "base-257")]
+    Base257,
+}
+
+impl NgramHashName {
+    /// The model's setting.
+    pub fn hash(self) -> NgramHash {
+        match self {
+            NgramHashName::Prime => NgramHash::Prime,
+            NgramHashName::Base257 => NgramHash::Base257,
         }
     }
 }
@@ -142,13 +185,29 @@ pub struct ClassVocab {
     pub languages: Vec<String>,
 }
 
-/// The token ids the model reads for `word`: `<cls>` then one id per
-/// character, `<unk>` for a character training never saw. `characters` is
-/// the run's [`ClassVocab::characters`] encoder, built once for many words.
-pub fn encode_word(characters: &Encoder<'_>, word: &str) -> Vec<usize> {
+/// The token ids the model reads for `word`: `<cls>`, one id per
+/// character (`<unk>` for a character training never saw), then `<eos>` with
+/// `end_marker`. `characters` is the run's [`ClassVocab::characters`]
+/// encoder, built once for many words.
+///
+/// # Example
+///
+/// ```
+/// use trainer::data::Vocabulary;
+/// use trainer::tasks::classify::encode_word;
+/// // <pad> <bos> <eos> <unk> at 0 to 3, then a and b.
+/// let vocab = Vocabulary::new(["a", "b"].map(String::from));
+/// let characters = vocab.encoder();
+/// assert_eq!(encode_word(&characters, "abz", true), [1, 4, 5, 3, 2]);
+/// assert_eq!(encode_word(&characters, "abz", false), [1, 4, 5, 3]);
+/// ```
+pub fn encode_word(characters: &Encoder<'_>, word: &str, end_marker: bool) -> Vec<usize> {
     let chars: Vec<String> = word.chars().map(String::from).collect();
     let mut ids = vec![BOS];
     ids.extend(characters.encode(&chars));
+    if end_marker {
+        ids.push(EOS);
+    }
     ids
 }
 
@@ -162,13 +221,16 @@ impl ClassifyConfig {
         .with_n_heads(t.n_heads)
         .with_n_layers(t.n_layers)
         .with_d_ff(t.d_ff)
-        .with_max_len(self.max_len + 1)
+        .with_max_len(self.max_len + 1 + usize::from(self.end_marker))
             .with_positions(t.positions.kind())
             .with_norm(t.norm.placement())
             .with_pooling(self.pooling.pooling())
             .with_dropout(t.dropout)
             .with_ngrams(self.ngrams)
             .with_ngram_buckets(self.ngram_buckets)
+            .with_ngram_hash(self.ngram_hash.hash())
+            .with_ngram_logits(self.ngram_logits)
+            .with_ngram_logit_buckets(self.ngram_logit_buckets)
             .with_n_classes(Some(languages))
     }
 }
@@ -228,15 +290,20 @@ pub struct ClassifierLearner {
 }
 
 impl ClassifierLearner {
-    fn run(&self, batch: WordBatch) -> ClassificationOutput {
+    /// The output, whose loss is the cross-entropy of the class logits, and
+    /// the bag of n-grams' own cross-entropy, when the model has the bag.
+    fn run(&self, batch: WordBatch) -> (ClassificationOutput, Option<Tensor<1>>) {
         let out = self.model.forward(batch.tokens, &batch.lengths, Weights::Skip);
         let logits = out.class_logits.expect("the classifier has a sequence head");
         let smoothing = (self.label_smoothing > 0.0).then_some(self.label_smoothing as f32);
-        let loss = CrossEntropyLossConfig::new()
+        let cross_entropy = CrossEntropyLossConfig::new()
             .with_smoothing(smoothing)
-            .init(&logits.device())
-            .forward(logits.clone(), batch.languages.clone());
-        ClassificationOutput::new(loss, logits, batch.languages)
+            .init(&logits.device());
+        let loss = cross_entropy.forward(logits.clone(), batch.languages.clone());
+        let bag_loss = out
+            .ngram_class_logits
+            .map(|bag| cross_entropy.forward(bag, batch.languages.clone()));
+        (ClassificationOutput::new(loss, logits, batch.languages), bag_loss)
     }
 }
 
@@ -244,9 +311,18 @@ impl TrainStep for ClassifierLearner {
     type Input = WordBatch;
     type Output = ClassificationOutput;
 
+    /// Minimises the cross-entropy of the class logits, plus that of the bag
+    /// of n-grams alone: the bag learns to classify on its own, as logistic
+    /// regression, rather than only what the transformer leaves unexplained
+    /// (trained together, the transformer fits the training words first and
+    /// the bag learns little; docs/classify.md). The loss reported is the first.
     fn step(&self, batch: WordBatch) -> TrainOutput<ClassificationOutput> {
-        let output = self.run(batch);
-        TrainOutput::new(self, output.loss.backward(), output)
+        let (output, bag_loss) = self.run(batch);
+        let objective = match bag_loss {
+            Some(bag_loss) => output.loss.clone() + bag_loss,
+            None => output.loss.clone(),
+        };
+        TrainOutput::new(self, objective.backward(), output)
     }
 }
 
@@ -255,7 +331,7 @@ impl InferenceStep for ClassifierLearner {
     type Output = ClassificationOutput;
 
     fn step(&self, batch: WordBatch) -> ClassificationOutput {
-        self.run(batch)
+        self.run(batch).0
     }
 }
 
@@ -304,12 +380,12 @@ pub fn read_split(run: &RunDir, split: &str, languages: &[String]) -> Result<Vec
         .collect()
 }
 
-fn items(words: &[LabelledWord], vocab: &ClassVocab) -> Vec<WordItem> {
+fn items(words: &[LabelledWord], vocab: &ClassVocab, end_marker: bool) -> Vec<WordItem> {
     let characters = vocab.characters.encoder();
     words
         .iter()
         .map(|w| WordItem {
-            tokens: encode_word(&characters, &w.word),
+            tokens: encode_word(&characters, &w.word, end_marker),
             language: w.language,
         })
         .collect()
@@ -334,6 +410,14 @@ impl Task for Classify {
     type Report = ClassifyReport;
     // Release 0.1.0 had one flat config, whose `d_hidden` was the classifier's width.
     const RELEASE_0_1_RENAMES: &'static [(&'static str, &'static str)] = &[("d_hidden", "d_model")];
+
+    // Releases before 0.3.0 read words without `<eos>`, had no n-gram logits
+    // and hashed n-grams in base 257.
+    fn as_in_earlier_releases(config: &mut ClassifyConfig) {
+        config.end_marker = false;
+        config.ngram_logits = 0;
+        config.ngram_hash = NgramHashName::Base257;
+    }
 
     fn common_defaults() -> CommonConfig {
         CommonConfig {
@@ -391,8 +475,8 @@ impl Task for Classify {
             languages: splits.languages.clone(),
         };
         Ok(ClassifyData {
-            train: items(&splits.train, &vocab),
-            valid: items(&splits.valid, &vocab),
+            train: items(&splits.train, &vocab, config.end_marker),
+            valid: items(&splits.valid, &vocab, config.end_marker),
             vocab,
             splits: Some(splits),
         })
@@ -406,10 +490,10 @@ impl Task for Classify {
         }
     }
 
-    fn reload(_: &ClassifyConfig, _: &CommonConfig, run: &RunDir) -> Result<ClassifyData, TrainError> {
+    fn reload(config: &ClassifyConfig, _: &CommonConfig, run: &RunDir) -> Result<ClassifyData, TrainError> {
         let vocab: ClassVocab = read_json(&run.vocab_path())?;
-        let train = items(&read_split(run, "train", &vocab.languages)?, &vocab);
-        let valid = items(&read_split(run, "valid", &vocab.languages)?, &vocab);
+        let train = items(&read_split(run, "train", &vocab.languages)?, &vocab, config.end_marker);
+        let valid = items(&read_split(run, "valid", &vocab.languages)?, &vocab, config.end_marker);
         Ok(ClassifyData {
             vocab,
             train,
@@ -512,7 +596,7 @@ impl Classifier {
     pub fn evaluate(&self, device: &Device) -> Result<ClassifyReport, TrainError> {
         let test = read_split(&self.dir, "test", &self.vocab.languages)?;
         let mut pairs = Vec::with_capacity(test.len());
-        for chunk in items(&test, &self.vocab).chunks(self.batch_size.max(1)) {
+        for chunk in items(&test, &self.vocab, self.config.end_marker).chunks(self.batch_size.max(1)) {
             let batch = WordBatcher.batch(chunk.to_vec(), device);
             let logits = self
                 .model
@@ -590,11 +674,14 @@ pub fn classify(trained: &Classifier, word: &str, device: &Device) -> Result<Wor
         )));
     }
     let characters = trained.vocab.characters.encoder();
-    let ids = encode_word(&characters, &word);
+    let ids = encode_word(&characters, &word, trained.config.end_marker);
     let chars: Vec<String> = word.chars().map(String::from).collect();
     let unknown: Vec<String> = characters.unknown(&chars).into_iter().map(String::from).collect();
     let mut tokens = vec!["<cls>".to_string()];
     tokens.extend(chars);
+    if trained.config.end_marker {
+        tokens.push("<eos>".to_string());
+    }
     let batch = WordBatcher.batch(
         vec![WordItem {
             tokens: ids,

@@ -82,6 +82,12 @@ macro_rules! tasks {
                 &[]
             }
 
+            /// Sets the fields earlier releases did not write to what those
+            /// releases did ([`Task::as_in_earlier_releases`]).
+            pub fn as_in_earlier_releases(&mut self) {
+                match self { $(TaskConfig::$variant(c) => <$task as Task>::as_in_earlier_releases(c),)* }
+            }
+
             /// The task's name.
             pub fn name(&self) -> &'static str {
                 match self { $(TaskConfig::$variant(_) => <$task as Task>::NAME,)* }
