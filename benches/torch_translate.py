@@ -43,6 +43,15 @@ Options:
                   the result is marked partial and compare.py shows no ratio).
 --max-steps N     at most N optimiser steps an epoch (a smoke test; partial).
 --no-valid        skip the validation passes (then only the training time exists).
+--time-budget S   train for S seconds of training time (validation excluded),
+                  stopping after the step that reaches it, whatever the run's
+                  epochs: the equal-time comparison of docs/translate.md
+                  (marked partial: compare.py shows no ratio).
+--test            at the end, decode ``splits/test.tsv`` greedily and score it
+                  as ``attn eval`` does: corpus BLEU of the output tokens
+                  against the reference words, and exact match.
+--hypotheses F    with ``--test``, write the outputs to F, one a line, for
+                  chrF with sacreBLEU (``sacrebleu REFS -i F -m chrf``).
 --out FILE        the JSON written (default ``target/peer/torch_translate.json``).
 
 What the run directory holds, and what is read (``crates/trainer/src/run_dir.rs``,
@@ -59,7 +68,7 @@ What the run directory holds, and what is read (``crates/trainer/src/run_dir.rs`
   the tokens by id, ids 0 to 3 being ``<pad> <bos> <eos> <unk>``
   (``data::Vocabulary``).  A word is encoded as ``Vocabulary::encoder`` does:
   its id among the tokens from id 4 on, ``<unk>`` (3) otherwise.
-- ``splits/train.tsv``, ``valid.tsv`` (and ``test.tsv``, not read): one pair a
+- ``splits/train.tsv``, ``valid.tsv`` (and ``test.tsv``, read only with ``--test``): one pair a
   line, the English tokens, a tab, the French tokens, tokens separated by
   spaces (``translation::save_splits``/``read_split``), in the order training
   used them.  A pair is source ids = English, target ids = French, with no
@@ -463,14 +472,15 @@ def clip_per_tensor(parameters, max_norm):
     torch._foreach_mul_(grads, coefficients)
 
 
-def train_epoch(model, optimizer, steps, config, device, vocab):
-    """One epoch; returns (optimiser steps, mean loss of the device batches, token accuracy %)."""
+def train_epoch(model, optimizer, steps, config, device, vocab, deadline=None):
+    """One epoch; returns (optimiser steps, mean loss of the device batches, token accuracy %).
+    With a ``deadline`` (a ``time.perf_counter()`` value), it stops after the step that reaches it."""
     model.train()
     parameters = [p for p in model.parameters()]
     smoothing, clip = float(config["label_smoothing"]), float(config["grad_clip"])
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
-    counted, batches = 0, 0
+    counted, batches, done = 0, 0, 0
     for step in steps:
         # The batches of the step, one a device, as one padded batch.
         pairs = [p for batch in step for p in batch]
@@ -502,8 +512,13 @@ def train_epoch(model, optimizer, steps, config, device, vocab):
             loss_sum += loss.detach()
         counted += sum(len(t) + 1 for _, t in pairs)
         batches += len(step)
+        done += 1
+        if deadline is not None:
+            sync(device)
+            if time.perf_counter() >= deadline:
+                break
     sync(device)
-    return len(steps), loss_sum.item() / max(batches, 1), 100.0 * correct.item() / max(counted, 1)
+    return done, loss_sum.item() / max(batches, 1), 100.0 * correct.item() / max(counted, 1)
 
 
 class BleuCounts:
@@ -566,6 +581,33 @@ def validate(model, valid, batch_size, config, device, vocab):
         batches += 1
     sync(device)
     return loss_sum / max(batches, 1), 100.0 * correct / max(counted, 1), bleu.score()
+
+
+@torch.no_grad()
+def score_test(model, run, batch_size, device, hypotheses_path=None):
+    """`attn eval`'s greedy scores on the run's test split: corpus BLEU of the output tokens against
+    the reference words (a reference word outside the vocabulary never matches; ``Seq2SeqScores``),
+    and exact match.  With ``hypotheses_path``, the outputs are written one a line, words joined by
+    spaces, for chrF with sacreBLEU (``sacrebleu REFS -i HYPS -m chrf``)."""
+    model.eval()
+    vocab = json.load(open(os.path.join(run, "vocab.json"), encoding="utf-8"))
+    source_tokens, target_tokens = vocab["source"]["tokens"], vocab["target"]["tokens"]
+    pairs = read_split(run, "test", source_tokens, target_tokens)
+    with open(os.path.join(run, "splits", "test.tsv"), encoding="utf-8") as f:
+        references = [line.partition("\t")[2].split() for line in f.read().split("\n") if line]
+    bleu, exact, outputs = BleuCounts(), 0, []
+    for j in range(0, len(pairs), batch_size):
+        chunk = pairs[j : j + batch_size]
+        source, lengths, _, _ = make_batch(chunk, device)
+        for ids in model.translate_greedy(source, lengths):
+            outputs.append([target_tokens[i] for i in ids])
+    for output, reference in zip(outputs, references):
+        bleu.add(output, reference)
+        exact += output == reference
+    if hypotheses_path:
+        with open(hypotheses_path, "w", encoding="utf-8") as f:
+            f.writelines(" ".join(output) + "\n" for output in outputs)
+    return {"sentences": len(outputs), "bleu": bleu.score(), "exact_match": 100.0 * exact / max(len(outputs), 1)}
 
 
 # --- attn's side --------------------------------------------------------------
@@ -678,6 +720,14 @@ def main():
     parser.add_argument("--epochs", type=int, help="instead of the run's epochs (a smoke test)")
     parser.add_argument("--max-steps", type=int, help="at most this many steps an epoch (a smoke test)")
     parser.add_argument("--no-valid", action="store_true", help="skip the validation passes")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        help="train for this many seconds of training time (validation excluded), whatever the epochs: "
+        "the equal-time comparison",
+    )
+    parser.add_argument("--test", action="store_true", help="score the test split greedily at the end, as attn eval")
+    parser.add_argument("--hypotheses", help="with --test, write the test outputs here, one a line")
     parser.add_argument("--out", default=os.path.join("target", "peer", "torch_translate.json"))
     args = parser.parse_args()
     if args.attn and args.attn_log:
@@ -746,14 +796,20 @@ def main():
 
     generators = [torch.Generator().manual_seed(int(config["seed"]) * 1000 + k) for k in range(devices)]
     rows = []
-    partial = bool(args.epochs and args.epochs != int(config["epochs"])) or bool(args.max_steps)
-    for epoch in range(1, epochs + 1):
+    partial = bool(args.epochs and args.epochs != int(config["epochs"])) or bool(args.max_steps) or bool(args.time_budget)
+    budget_left = args.time_budget
+    epoch = 0
+    while (budget_left is not None and budget_left > 0) or (budget_left is None and epoch < epochs):
+        epoch += 1
         started = time.perf_counter()
         steps = epoch_steps(train, devices, batch_size, generators)
         if args.max_steps:
             steps = steps[: args.max_steps]
-        n_steps, train_loss, train_accuracy = train_epoch(model, optimizer, steps, config, device, tgt_vocab)
+        deadline = started + budget_left if budget_left is not None else None
+        n_steps, train_loss, train_accuracy = train_epoch(model, optimizer, steps, config, device, tgt_vocab, deadline)
         train_s = time.perf_counter() - started
+        if budget_left is not None:
+            budget_left -= train_s
         print(
             f"torch epoch {epoch}/{epochs} train: {train_s:8.2f} s, {n_steps} steps | Accuracy {train_accuracy:.4f} | Loss {train_loss:.4f}",
             flush=True,
@@ -771,6 +827,16 @@ def main():
             )
         rows.append(row)
 
+    test = None
+    if args.test:
+        started = time.perf_counter()
+        test = score_test(model, args.run, batch_size, device, args.hypotheses)
+        test["test_s"] = time.perf_counter() - started
+        print(
+            f"torch test split: {test['sentences']} sentences, greedy BLEU {test['bleu']:.2f}, "
+            f"exact match {test['exact_match']:.2f}% ({test['test_s']:.1f} s)",
+            flush=True,
+        )
     torch_train = sum(r["train_s"] for r in rows)
     torch_valid = None if args.no_valid else sum(r["valid_s"] for r in rows)
     definition = (
@@ -796,7 +862,14 @@ def main():
         },
         "parameters": {"torch": torch_params, "rust_formula": rust_params, "attn_summary": attn_params},
         "time_definition": definition,
-        "torch": {"train_s": torch_train, "valid_s": torch_valid, "partial": partial, "epochs": rows},
+        "torch": {
+            "train_s": torch_train,
+            "valid_s": torch_valid,
+            "partial": partial,
+            "time_budget_s": args.time_budget,
+            "epochs": rows,
+            "test": test,
+        },
         "attn": attn,
     }
     write_json(args.out, data)
