@@ -20,14 +20,20 @@ fn as_rows(v: &[Vec<i64>]) -> Vec<&[i64]> {
 const SOURCES: [&[i64]; 3] = [&[3, 4, 5, 6, 7, 8, 9], &[5, 3, 10], &[4, 4, 6, 7, 3]];
 const LENGTHS: [usize; 3] = [7, 3, 5];
 
+/// The small encoder the tests build on: vocabulary 11, width 8, 2 heads,
+/// 2 layers, feed-forward 12, 9 positions.
+fn small_encoder() -> EncoderTransformerConfig {
+    EncoderTransformerConfig::new(11)
+        .with_d_model(8)
+        .with_n_heads(2)
+        .with_n_layers(2)
+        .with_d_ff(12)
+        .with_max_len(9)
+}
+
 fn encoders() -> Vec<EncoderTransformerConfig> {
     let base = || {
-        EncoderTransformerConfig::new(11)
-            .with_d_model(8)
-            .with_n_heads(2)
-            .with_n_layers(2)
-            .with_d_ff(12)
-            .with_max_len(9)
+        small_encoder()
             .with_dropout(0.0)
             .with_n_classes(Some(4))
             .with_n_token_classes(Some(3))
@@ -82,14 +88,7 @@ fn ngram_ids_follow_the_documented_hash() {
 
 #[test]
 fn ngram_settings_are_checked() {
-    let base = || {
-        EncoderTransformerConfig::new(11)
-            .with_d_model(8)
-            .with_n_heads(2)
-            .with_n_layers(2)
-            .with_d_ff(12)
-            .with_max_len(9)
-    };
+    let base = small_encoder;
     let message = base().with_ngrams(0).validate().unwrap_err().to_string();
     assert!(message.contains("ngrams") && message.contains("got 0"), "{message}");
     let message = base()
@@ -125,12 +124,7 @@ fn ngram_logits_add_the_weights_of_every_ngram() {
     let device = test_device();
     const BUCKETS: usize = 50;
     const CLASSES: usize = 4;
-    let config = EncoderTransformerConfig::new(11)
-        .with_d_model(8)
-        .with_n_heads(2)
-        .with_n_layers(2)
-        .with_d_ff(12)
-        .with_max_len(9)
+    let config = small_encoder()
         .with_dropout(0.0)
         .with_n_classes(Some(CLASSES))
         .with_ngram_logits(2)

@@ -395,6 +395,28 @@ mod tests {
         assert_eq!(section.ngram_hash, crate::tasks::classify::NgramHashName::Base257);
     }
 
+    #[test]
+    fn the_shipped_translate_configs_read_with_their_stated_sizes() {
+        // examples/translate/*.toml, as docs/translate.md describes them.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/translate");
+        for (file, d_embed, d_hidden, epochs) in [("article.toml", 300, 500, 8), ("smaller.toml", 192, 384, 4)] {
+            let config = TrainConfig::from_file(&dir.join(file), "translate").unwrap();
+            config.validate().unwrap();
+            assert_eq!(config.common.epochs, epochs, "{file}");
+            let section = config.task.section::<TranslateConfig>().unwrap();
+            assert_eq!(
+                (section.seq2seq.rnn.d_embed, section.seq2seq.rnn.d_hidden),
+                (d_embed, d_hidden),
+                "{file}"
+            );
+            assert_eq!(
+                (section.max_source_vocab, section.max_target_vocab),
+                (Some(9000), Some(10000)),
+                "{file}"
+            );
+        }
+    }
+
     /// A classify run's `config.json` as release 0.2.0 wrote it: every field
     /// of this release but those 0.2.0 did not have.
     fn classify_run_of_release_0_2() -> (tempfile::TempDir, RunDir) {
