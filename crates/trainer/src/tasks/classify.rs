@@ -217,11 +217,11 @@ impl ClassifyConfig {
     pub fn model_config(&self, characters: usize, languages: usize) -> EncoderTransformerConfig {
         let t = &self.transformer;
         EncoderTransformerConfig::new(characters)
-        .with_d_model(t.d_model)
-        .with_n_heads(t.n_heads)
-        .with_n_layers(t.n_layers)
-        .with_d_ff(t.d_ff)
-        .with_max_len(self.max_len + 1 + usize::from(self.end_marker))
+            .with_d_model(t.d_model)
+            .with_n_heads(t.n_heads)
+            .with_n_layers(t.n_layers)
+            .with_d_ff(t.d_ff)
+            .with_max_len(self.max_len + 1 + usize::from(self.end_marker))
             .with_positions(t.positions.kind())
             .with_norm(t.norm.placement())
             .with_pooling(self.pooling.pooling())
