@@ -255,7 +255,9 @@ def encoder(tokens):
     return lambda words: [ids.get(w, UNK) for w in words]
 
 
-def read_split(run, name, source_tokens, target_tokens):
+def read_split(run, name, source_tokens, target_tokens, references=None):
+    """The split's pairs as id lists; with a list as ``references``, each French side's words are
+    appended to it too (the references ``attn eval`` scores against)."""
     path = os.path.join(run, "splits", f"{name}.tsv")
     encode_source, encode_target = encoder(source_tokens), encoder(target_tokens)
     pairs = []
@@ -272,6 +274,8 @@ def read_split(run, name, source_tokens, target_tokens):
         if not tab or not english or not french:
             sys.exit(f"{path}:{number}: expected `english tokens<TAB>french tokens`")
         pairs.append((encode_source(english), encode_target(french)))
+        if references is not None:
+            references.append(french)
     return pairs
 
 
@@ -590,11 +594,11 @@ def score_test(model, run, batch_size, device, hypotheses_path=None):
     and exact match.  With ``hypotheses_path``, the outputs are written one a line, words joined by
     spaces, for chrF with sacreBLEU (``sacrebleu REFS -i HYPS -m chrf``)."""
     model.eval()
-    vocab = json.load(open(os.path.join(run, "vocab.json"), encoding="utf-8"))
+    with open(os.path.join(run, "vocab.json"), encoding="utf-8") as f:
+        vocab = json.load(f)
     source_tokens, target_tokens = vocab["source"]["tokens"], vocab["target"]["tokens"]
-    pairs = read_split(run, "test", source_tokens, target_tokens)
-    with open(os.path.join(run, "splits", "test.tsv"), encoding="utf-8") as f:
-        references = [line.partition("\t")[2].split() for line in f.read().split("\n") if line]
+    references = []
+    pairs = read_split(run, "test", source_tokens, target_tokens, references)
     bleu, exact, outputs = BleuCounts(), 0, []
     for j in range(0, len(pairs), batch_size):
         chunk = pairs[j : j + batch_size]

@@ -357,8 +357,8 @@ pub struct EncoderOutput {
     /// `[batch, n_classes]`, with a sequence head (the bag of n-grams'
     /// logits included, with [`ngram_logits`](EncoderTransformerConfig::ngram_logits)).
     pub class_logits: Option<Tensor<2>>,
-    /// `[batch, n_classes]`: the bag of n-grams' logits alone (with its bias-free
-    /// table only), with `ngram_logits`; a trainer can give them a loss of their own.
+    /// `[batch, n_classes]`: the bag of n-grams' logits alone, with
+    /// `ngram_logits`; a trainer can give them a loss of their own.
     pub ngram_class_logits: Option<Tensor<2>>,
     /// `[batch, len, n_token_classes]`, with a per-token head.
     pub token_logits: Option<Tensor<3>>,
@@ -439,7 +439,7 @@ impl EncoderTransformer {
     pub fn pool(&self, hidden: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
         match self.pooling {
             Pooling::Cls => hidden.narrow(1, 0, 1).squeeze_dim(1),
-            Pooling::Mean => mean_over_real_positions(hidden, lengths),
+            Pooling::Mean => weighted_over_real_positions(hidden, lengths, |length| 1.0 / length as f32),
         }
     }
 
@@ -452,23 +452,21 @@ impl EncoderTransformer {
             .map(|n| bag.forward(ngram_ids(tokens.clone(), n, buckets, self.ngram_hash)))
             .reduce(|sum, logits| sum + logits)
             .expect("the bag exists only for orders from 1"); // [batch, len, n_classes]
-        let [batch, len, _] = per_position.dims();
-        let real: Vec<f32> = lengths
-            .iter()
-            .flat_map(|&l| (0..len).map(move |t| if t < l { 1.0 } else { 0.0 }))
-            .collect();
-        let real = Tensor::<3>::from_data(TensorData::new(real, [batch, 1, len]), &per_position.device());
-        real.matmul(per_position).squeeze_dim(1)
+        weighted_over_real_positions(per_position, lengths, |_| 1.0)
     }
 }
 
-/// The mean of `x`, `[batch, len, d]`, over the first `lengths[b]` positions
-/// of each sequence: `[batch, d]`.
-fn mean_over_real_positions(x: Tensor<3>, lengths: &[usize]) -> Tensor<2> {
+/// The sum of `x`, `[batch, len, d]`, over the first `lengths[b]` positions
+/// of each sequence, each weighted by `weight(lengths[b])` (`1 / length`: the
+/// mean): `[batch, d]`.
+fn weighted_over_real_positions(x: Tensor<3>, lengths: &[usize], weight: impl Fn(usize) -> f32) -> Tensor<2> {
     let [batch, len, _] = x.dims();
     let weights: Vec<f32> = lengths
         .iter()
-        .flat_map(|&l| (0..len).map(move |t| if t < l { 1.0 / l as f32 } else { 0.0 }))
+        .flat_map(|&l| {
+            let w = weight(l);
+            (0..len).map(move |t| if t < l { w } else { 0.0 })
+        })
         .collect();
     let weights = Tensor::<3>::from_data(TensorData::new(weights, [batch, 1, len]), &x.device());
     weights.matmul(x).squeeze_dim(1)

@@ -74,12 +74,12 @@ fn ngram_ids_follow_the_documented_hash() {
     // The prime hash, the same function with 2039, modulo 1048573, then modulo 1000:
     //   h(t, n, 1000) with x = (x * 2039 + ...) % 1048573 and out.append(x % 1000)
     //   == [993, 189, 374]
-    // The same trigram gets the same bucket wherever it ends.
     let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7]], &device), 3, 1000, NgramHash::Prime);
     assert_eq!(
         ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap(),
         [993, 189, 374]
     );
+    // The same trigram gets the same bucket wherever it ends.
     let ids = encoder_transformer::ngram_ids(tokens(&[&[5, 6, 7, 5, 6, 7]], &device), 3, 1000, NgramHash::Prime);
     let ids = ids.into_data().convert::<i64>().try_to_vec::<i64>().unwrap();
     assert_eq!(ids[2], ids[5]);

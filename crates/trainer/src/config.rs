@@ -244,7 +244,7 @@ impl TrainConfig {
             }
             // An earlier release wrote no key for the fields added since; they
             // take the values that release ran with.
-            Some(release) => Self::earlier_release_task(&fields)
+            Some(release) => Self::task_named_in(&fields)
                 .and_then(|task| Self::for_earlier_release(&task))
                 .and_then(|defaults| defaults.merged(fields))
                 .map_err(|e| {
@@ -281,14 +281,11 @@ impl TrainConfig {
                 "unknown field `{unknown}` (a config.json without `release` is read as release 0.1.0's)"
             )));
         }
-        let task = match old.get("task") {
-            Some(Value::String(task)) => task.clone(),
-            _ => {
-                return Err(TrainError::Input(
-                    "no `task` (a config.json without `release` is read as release 0.1.0's)".into(),
-                ));
-            }
-        };
+        let task = Self::task_named_in(&old).map_err(|e| {
+            TrainError::Input(format!(
+                "{e} (a config.json without `release` is read as release 0.1.0's)"
+            ))
+        })?;
         for (from, to) in TaskConfig::release_0_1_renames(&task) {
             if let Some(value) = old.remove(*from) {
                 old.insert((*to).into(), value);
@@ -300,7 +297,7 @@ impl TrainConfig {
     }
 
     /// The task a config file of another release names.
-    fn earlier_release_task(fields: &Map<String, Value>) -> Result<String, TrainError> {
+    fn task_named_in(fields: &Map<String, Value>) -> Result<String, TrainError> {
         match fields.get("task") {
             Some(Value::String(task)) => Ok(task.clone()),
             _ => Err(TrainError::Input("no `task`".into())),

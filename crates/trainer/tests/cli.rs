@@ -779,13 +779,23 @@ fn classify_checks_its_ngram_and_end_marker_options() {
         text(&out)
     );
     assert!(!run.exists(), "nothing is written");
-    // Both off is the model of release 0.2.0, and is recorded as such.
-    let out = train(&["--end-marker", "false", "--ngram-logits", "0", "--epochs", "1"]);
+    // All three as release 0.2.0 had them is its model, and is recorded as given.
+    let out = train(&[
+        "--end-marker",
+        "false",
+        "--ngram-logits",
+        "0",
+        "--ngram-hash",
+        "base-257",
+        "--epochs",
+        "1",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["end_marker"], serde_json::Value::Bool(false));
     assert_eq!(config["ngram_logits"], serde_json::json!(0));
+    assert_eq!(config["ngram_hash"], serde_json::json!("base-257"));
 }
 
 #[test]

@@ -291,19 +291,21 @@ pub struct ClassifierLearner {
 
 impl ClassifierLearner {
     /// The output, whose loss is the cross-entropy of the class logits, and
-    /// the bag of n-grams' own cross-entropy, when the model has the bag.
-    fn run(&self, batch: WordBatch) -> (ClassificationOutput, Option<Tensor<1>>) {
+    /// the bag of n-grams' own logits, when the model has the bag.
+    fn run(&self, batch: WordBatch) -> (ClassificationOutput, Option<Tensor<2>>) {
         let out = self.model.forward(batch.tokens, &batch.lengths, Weights::Skip);
         let logits = out.class_logits.expect("the classifier has a sequence head");
+        let loss = self.cross_entropy(logits.clone(), batch.languages.clone());
+        (ClassificationOutput::new(loss, logits, batch.languages), out.ngram_class_logits)
+    }
+
+    /// The cross-entropy of `logits` against `languages`, with the run's label smoothing.
+    fn cross_entropy(&self, logits: Tensor<2>, languages: Tensor<1, Int>) -> Tensor<1> {
         let smoothing = (self.label_smoothing > 0.0).then_some(self.label_smoothing as f32);
-        let cross_entropy = CrossEntropyLossConfig::new()
+        CrossEntropyLossConfig::new()
             .with_smoothing(smoothing)
-            .init(&logits.device());
-        let loss = cross_entropy.forward(logits.clone(), batch.languages.clone());
-        let bag_loss = out
-            .ngram_class_logits
-            .map(|bag| cross_entropy.forward(bag, batch.languages.clone()));
-        (ClassificationOutput::new(loss, logits, batch.languages), bag_loss)
+            .init(&logits.device())
+            .forward(logits, languages)
     }
 }
 
@@ -317,9 +319,9 @@ impl TrainStep for ClassifierLearner {
     /// (trained together, the transformer fits the training words first and
     /// the bag learns little; docs/classify.md). The loss reported is the first.
     fn step(&self, batch: WordBatch) -> TrainOutput<ClassificationOutput> {
-        let (output, bag_loss) = self.run(batch);
-        let objective = match bag_loss {
-            Some(bag_loss) => output.loss.clone() + bag_loss,
+        let (output, bag_logits) = self.run(batch);
+        let objective = match bag_logits {
+            Some(bag) => output.loss.clone() + self.cross_entropy(bag, output.targets.clone()),
             None => output.loss.clone(),
         };
         TrainOutput::new(self, objective.backward(), output)
