@@ -4,4 +4,5 @@
 pub mod bleu;
 pub mod chrf;
 pub mod heatmap;
+pub mod picture;
 pub mod renderer;
