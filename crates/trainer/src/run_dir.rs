@@ -9,6 +9,7 @@
 //!   checkpoint/        Burn's per-epoch checkpoints: model-E.bpk, optim-E.bpk, scheduler-E.bpk
 //!   train/, valid/     Burn's per-epoch metric logs
 //!   metrics.csv        epoch,split,metric,value
+//!   curves.png, .svg   loss and the task's metric per epoch, redrawn after each epoch
 //!   model.bpk          the final model
 //!   summary.json       the final metrics and where the run stopped
 //! ```

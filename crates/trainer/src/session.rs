@@ -22,6 +22,7 @@ use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::train::metric::LossMetric;
 use burn::train::metric::store::{Aggregate, Direction, Split};
+use burn::train::renderer::{MetricsRenderer, default_renderer};
 use burn::train::{
     ExecutionStrategy, Learner, LearnerModel, LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim,
     StoppingCondition, SupervisedTraining,
@@ -30,6 +31,7 @@ use burn::train::{
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
+use crate::report::renderer::{CurvesRenderer, PlainRenderer};
 use crate::run_dir::{RunDir, RunSummary, write_atomic, write_json};
 
 /// The fields every task has.
@@ -260,10 +262,15 @@ impl Session<'_> {
                 StoppingCondition::NoImprovementSince { n_epochs: patience },
             ));
         }
-        // Burn's TUI on a terminal; plain lines for logs and pipes.
-        if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            training = training.renderer(Box::new(crate::report::renderer::PlainRenderer::default()));
-        }
+        // Burn's TUI on a terminal; plain lines for logs and pipes; either way the curves are redrawn
+        // after each epoch.
+        let progress: Box<dyn MetricsRenderer> = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            default_renderer(training.interrupter(), self.resume_from)
+        } else {
+            Box::new(PlainRenderer::default())
+        };
+        let resumed = self.resume_from.is_some();
+        training = training.renderer(Box::new(CurvesRenderer::new(progress, run.to_path_buf(), metrics, resumed)));
         if self.devices > 1 {
             training = training.with_training_strategy(
                 ExecutionStrategy::multi(

@@ -9,6 +9,7 @@ use burn::prelude::*;
 use crate::TrainError;
 use crate::config::TrainConfig;
 use crate::lifecycle::Lifecycle;
+use crate::report::curves;
 use crate::run_dir::{RunDir, RunSummary, Start};
 use crate::task::Decoding;
 use crate::tasks::classify::{Classifier, ClassifyConfig};
@@ -65,9 +66,17 @@ pub fn train(
 /// A directory that holds no finished run, an unknown device, or damaged
 /// files.
 pub fn evaluate(run: &Path, device: &Device, decoding: Decoding) -> Result<String, TrainError> {
-    let run = RunDir::new(run);
-    let config = TrainConfig::read(&run, None)?;
-    config.task.evaluate(&config.common, &run, device, decoding)
+    let dir = RunDir::new(run);
+    let config = TrainConfig::read(&dir, None)?;
+    let mut report = config.task.evaluate(&config.common, &dir, device, decoding)?;
+    let curves = [curves::PNG, curves::SVG].map(|name| run.join(name));
+    if curves.iter().all(|path| path.is_file()) {
+        let [png, svg] = curves.map(|path| path.display().to_string());
+        report.push_str(&format!("training curves: {png}, {svg}\n"));
+    } else {
+        report.push_str("training curves: none (the run predates them); `attn serve` draws them from metrics.csv\n");
+    }
+    Ok(report)
 }
 
 /// The translator of the translate run in `run`, on `device`.

@@ -59,9 +59,20 @@ fn a_run_writes_its_directory_and_evaluates() {
     assert!(text(&out).contains("epoch 2/2 valid: Accuracy"), "{}", text(&out));
     let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     assert!(csv.starts_with("epoch,split,metric,value\n1,train,Loss,"), "{csv}");
+    // The curves, redrawn after each epoch: loss and token accuracy, train and valid, and BLEU, which
+    // only validation computes (metrics.csv has the same five series); 2 epochs.
+    let svg = std::fs::read_to_string(run.join("curves.svg")).unwrap();
+    for caption in ["Loss", "Accuracy", "BLEU"] {
+        assert!(svg.contains(&format!(">\n{caption}\n</text>")), "{caption} missing");
+    }
+    assert!(svg.contains(" — 2 epochs\n</text>"));
+    assert_eq!(svg.matches("<circle").count(), 2 * 5);
+    assert!(std::fs::read(run.join("curves.png")).unwrap().starts_with(b"\x89PNG"));
     let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
     assert!(eval.status.success(), "{}", text(&eval));
     assert!(text(&eval).contains("test sentences, BLEU "), "{}", text(&eval));
+    let curves = format!("training curves: {}, {}", run.join("curves.png").display(), run.join("curves.svg").display());
+    assert!(text(&eval).contains(&curves), "{}", text(&eval));
 }
 
 #[test]
@@ -166,6 +177,11 @@ fn resume_continues_after_a_sigkill() {
         );
     }
     assert!(run.join("model.bpk").exists());
+    // The curves have every epoch: those before the kill from the metric logs, the rest from the
+    // resumed run: 4 epochs of five series (see a_run_writes_its_directory_and_evaluates).
+    let svg = std::fs::read_to_string(run.join("curves.svg")).unwrap();
+    assert!(svg.contains(" — 4 epochs\n</text>"));
+    assert_eq!(svg.matches("<circle").count(), 4 * 5);
 }
 
 #[test]

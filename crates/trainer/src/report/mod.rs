@@ -1,8 +1,9 @@
-//! What a run shows people: attention heatmaps, BLEU and chrF, and the plain-text
-//! progress lines of training outside a terminal.
+//! What a run shows people: attention heatmaps, training curves, BLEU and chrF,
+//! and the progress of training.
 
 pub mod bleu;
 pub mod chrf;
+pub mod curves;
 pub mod heatmap;
 pub mod picture;
 pub mod renderer;
