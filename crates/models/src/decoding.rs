@@ -47,15 +47,24 @@ pub trait Translate: StepDecoder + Sized {
     /// Beam-search translation, one sentence at a time (each encoded alone,
     /// without its padding).
     fn translate_beam(&self, source: Tensor<2, Int>, lengths: &[usize], config: BeamConfig) -> Vec<Translation> {
-        let device = source.device();
         let [batch, _] = source.dims();
         (0..batch)
             .map(|i| {
                 let sentence = source.clone().narrow(0, i, 1).narrow(1, 0, lengths[i]);
-                let state = self.start(sentence, &[lengths[i]]);
-                beam_search(self, state, self.special(), config, &device)
+                let (_, best) = self.translate_n_best(sentence, config).swap_remove(0);
+                best
             })
             .collect()
+    }
+
+    /// Every hypothesis beam search ends with for ONE sentence (`source` is
+    /// `[1, src_len]`, unpadded), best first, each with its score; see
+    /// [`beam_search_n_best`].
+    fn translate_n_best(&self, source: Tensor<2, Int>, config: BeamConfig) -> Vec<(f32, Translation)> {
+        let device = source.device();
+        let [_, length] = source.dims();
+        let state = self.start(source, &[length]);
+        beam_search_n_best(self, state, self.special(), config, &device)
     }
 }
 
@@ -181,6 +190,27 @@ pub fn beam_search<D: StepDecoder + ?Sized>(
     config: BeamConfig,
     device: &Device,
 ) -> Translation {
+    let (_, best) = beam_search_n_best(decoder, state, special, config, device).swap_remove(0);
+    best
+}
+
+/// The search of [`beam_search`], returning every hypothesis it ends with
+/// (the finished ones, and those still unfinished at `max_len`), best first
+/// by their length-penalised score, each with that score: the beam's
+/// alternatives. The first is [`beam_search`]'s translation; there is at
+/// least one, and at most `2 * width - 1` (up to `width` finished and
+/// `width - 1` unfinished ones when the last step ran out of length).
+///
+/// # Panics
+///
+/// If `width` is 0.
+pub fn beam_search_n_best<D: StepDecoder + ?Sized>(
+    decoder: &D,
+    state: D::State,
+    special: Special,
+    config: BeamConfig,
+    device: &Device,
+) -> Vec<(f32, Translation)> {
     assert!(config.width > 0, "beam_search: `width` must be at least 1");
     let penalty = |len: usize| ((5.0 + len as f32) / 6.0).powf(config.length_penalty);
     let mut alive = vec![Hypothesis {
@@ -236,13 +266,19 @@ pub fn beam_search<D: StepDecoder + ?Sized>(
         alive = next_alive;
     }
     finished.extend(alive.into_iter().map(|h| (h.log_prob / penalty(h.tokens.len()), h)));
-    let (_, best) = finished
+    // Best first. Of equal scores the one found last ranks first (reversed, then a stable sort), as
+    // `Iterator::max_by` chose it before the alternatives were returned.
+    finished.reverse();
+    finished.sort_by(|a, b| b.0.total_cmp(&a.0));
+    finished
         .into_iter()
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .expect("at least one hypothesis");
-    Translation {
-        tokens: best.tokens,
-        attention: best.attention,
-        log_prob: best.log_prob,
-    }
+        .map(|(score, h)| {
+            let translation = Translation {
+                tokens: h.tokens,
+                attention: h.attention,
+                log_prob: h.log_prob,
+            };
+            (score, translation)
+        })
+        .collect()
 }

@@ -324,3 +324,47 @@ fn an_exhaustive_beam_finds_the_best_scored_hypothesis() {
     );
     assert_eq!(beam[0].tokens, best.1);
 }
+
+#[test]
+fn the_beams_alternatives_come_best_first_after_its_translation() {
+    let device = test_device();
+    device.seed(11);
+    let model = RnnSeq2SeqConfig::new(9, 9)
+        .with_d_embed(6)
+        .with_d_hidden(8)
+        .with_max_len(6)
+        .init(&device);
+    let source = tokens(&[&[4, 5, 6, 7]], &device);
+    for width in [1, 3, 5] {
+        let config = BeamConfig {
+            width,
+            length_penalty: 0.6,
+            max_len: 6,
+        };
+        let n_best = model.translate_n_best(source.clone(), config);
+        let beam = model.translate_beam(source.clone(), &[4], config);
+        // The first alternative is the translation itself; there are at most `width` finished and
+        // `width - 1` unfinished hypotheses (beam_search_n_best's contract).
+        assert_eq!(n_best[0].1, beam[0], "width {width}");
+        assert!(
+            (1..2 * width).contains(&n_best.len()),
+            "width {width}: {}",
+            n_best.len()
+        );
+        assert!(
+            n_best.windows(2).all(|w| w[0].0 >= w[1].0),
+            "width {width}: not best first"
+        );
+        // A score is the log-probability divided by GNMT's length penalty ((5 + len) / 6)^0.6, with len
+        // the output's tokens, plus the end token for a finished hypothesis.
+        for (score, t) in &n_best {
+            let penalty = |len: usize| ((5.0 + len as f32) / 6.0).powf(0.6);
+            let finished = t.log_prob / penalty(t.tokens.len() + 1);
+            let unfinished = t.log_prob / penalty(t.tokens.len());
+            assert!(
+                (score - finished).abs() < 1e-5 || (score - unfinished).abs() < 1e-5,
+                "width {width}: {score} for {t:?}"
+            );
+        }
+    }
+}

@@ -60,6 +60,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod report;
 pub mod run_dir;
+pub mod serve;
 pub mod session;
 pub mod task;
 pub mod tasks;

@@ -52,6 +52,25 @@ enum Command {
     Translate(TranslateArgs),
     /// Tell the language of words with a trained classify run.
     Classify(ClassifyArgs),
+    /// Explore a translate or classify run in the browser: its attention, curves and config.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+#[group(skip)]
+struct ServeArgs {
+    /// The run directory.
+    #[arg(long)]
+    run: PathBuf,
+    /// The address to listen on; anything but a loopback address lets other machines in.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// The port to listen on (0: one the system picks, printed at start).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Backend: flex, ndarray or wgpu (those compiled in).
+    #[arg(long)]
+    device: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -331,6 +350,33 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     Ok(())
 }
 
+fn run_serve(args: ServeArgs) -> Result<(), TrainError> {
+    let device = trainer::device::select(args.device.as_deref())?;
+    let explorer = trainer::serve::Explorer::open(&args.run, &device)?;
+    let server = trainer::serve::Server::bind(explorer, args.host, args.port)?;
+    if !args.host.is_loopback() {
+        eprintln!(
+            "warning: --host {} is not a loopback address: anyone who reaches this machine on port {} can use \
+             the explorer, which has no authentication",
+            args.host,
+            server.address().port()
+        );
+    }
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "exploring {} at http://{}/ (Ctrl-C stops)",
+            args.run.display(),
+            server.address()
+        );
+        let _ = out.flush();
+    }
+    server.run();
+    Ok(())
+}
+
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so printing to a closed pipe (`attn eval | head`) would panic; the
     // default action ends the program quietly, as `cat` and `grep` do.
@@ -350,6 +396,7 @@ fn main() -> ExitCode {
         Command::Eval { run, beam, device } => run_eval(run, beam, device),
         Command::Translate(args) => run_translate(args),
         Command::Classify(args) => run_classify(args),
+        Command::Serve(args) => run_serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -98,8 +98,12 @@ impl Curves {
             let [epoch, split, metric, value] = fields[..] else {
                 return Err(bad(&format!("expected epoch,split,metric,value, found `{line}`")));
             };
-            let epoch = epoch.parse().map_err(|_| bad(&format!("epoch `{epoch}` is not a number")))?;
-            let value = value.parse().map_err(|_| bad(&format!("value `{value}` is not a number")))?;
+            let epoch = epoch
+                .parse()
+                .map_err(|_| bad(&format!("epoch `{epoch}` is not a number")))?;
+            let value = value
+                .parse()
+                .map_err(|_| bad(&format!("value `{value}` is not a number")))?;
             curves.record(epoch, split, metric, value);
         }
         Ok(curves)
@@ -164,23 +168,43 @@ impl Picture for Curves {
         format!("curves {:?}", self.title)
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         area.fill(&BACKGROUND.colour())?;
         let ink = INK.colour();
-        let title = format!("{} — {} epoch{}", clean(&self.title), self.epochs(), if self.epochs() == 1 { "" } else { "s" });
-        area.draw(&Text::new(title, (MARGIN as i32, MARGIN as i32), (font(), 20.0).into_font().color(&ink)))?;
+        let title = format!(
+            "{} — {} epoch{}",
+            clean(&self.title),
+            self.epochs(),
+            if self.epochs() == 1 { "" } else { "s" }
+        );
+        area.draw(&Text::new(
+            title,
+            (MARGIN as i32, MARGIN as i32),
+            (font(), 20.0).into_font().color(&ink),
+        ))?;
         let body = area.margin(TITLE_H as u32, MARGIN as u32, MARGIN as u32, MARGIN as u32);
         let names = self.metrics();
         if names.is_empty() {
             let style = (font(), 16.0).into_font().color(&ink);
-            return body.draw(&Text::new("no epoch has finished yet", (MARGIN as i32, MARGIN as i32), style));
+            return body.draw(&Text::new(
+                "no epoch has finished yet",
+                (MARGIN as i32, MARGIN as i32),
+                style,
+            ));
         }
         let epochs = self.epochs().max(1);
         for (panel, name) in body.split_evenly((1, names.len())).iter().zip(names) {
             let splits = &self.values[name];
             let all = splits.values().flat_map(|e| e.values().copied());
             let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-            let pad = if hi > lo { 0.08 * (hi - lo) } else { lo.abs().max(1.0) * 0.1 };
+            let pad = if hi > lo {
+                0.08 * (hi - lo)
+            } else {
+                lo.abs().max(1.0) * 0.1
+            };
             let mut chart = ChartBuilder::on(panel)
                 .caption(name, (font(), 17.0).into_font().color(&ink))
                 .margin(8)
@@ -277,7 +301,12 @@ mod tests {
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut pixels).unwrap();
         assert_eq!((info.width as usize, info.height as usize), curves.size());
-        let count = |colour: Rgb| pixels.chunks(3).filter(|p| p == &[colour.0, colour.1, colour.2]).count();
+        let count = |colour: Rgb| {
+            pixels
+                .chunks(3)
+                .filter(|p| p == &[colour.0, colour.1, colour.2])
+                .count()
+        };
         // Lines 2 px wide over three panels: hundreds of pixels of each split's colour.
         assert!(count(SPLITS[0].1) > 500, "train: {}", count(SPLITS[0].1));
         assert!(count(SPLITS[1].1) > 300, "valid: {}", count(SPLITS[1].1));
@@ -301,8 +330,14 @@ mod tests {
         let curves = Curves::from_csv("r", csv).unwrap();
         assert_eq!(curves.values["Loss"]["train"], BTreeMap::from([(1, 2.5), (2, 1.5)]));
         let err = |csv: &str| Curves::from_csv("r", csv).unwrap_err().to_string();
-        assert_eq!(err("h\nx,train,Loss,1\n"), "metrics.csv line 2: epoch `x` is not a number");
-        assert_eq!(err("h\n1,train,Loss,1\n1,valid,Loss,abc\n"), "metrics.csv line 3: value `abc` is not a number");
+        assert_eq!(
+            err("h\nx,train,Loss,1\n"),
+            "metrics.csv line 2: epoch `x` is not a number"
+        );
+        assert_eq!(
+            err("h\n1,train,Loss,1\n1,valid,Loss,abc\n"),
+            "metrics.csv line 3: value `abc` is not a number"
+        );
     }
 
     #[test]
@@ -318,9 +353,15 @@ mod tests {
         sample().save(dir.path()).unwrap();
         let png = std::fs::read(dir.path().join(PNG)).unwrap();
         assert_eq!(png, sample().to_png().unwrap());
-        assert_eq!(std::fs::read_to_string(dir.path().join(SVG)).unwrap(), sample().to_svg().unwrap());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(SVG)).unwrap(),
+            sample().to_svg().unwrap()
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
         let err = sample().save(&dir.path().join("missing")).unwrap_err().to_string();
-        assert!(err.starts_with("cannot write curves ") && err.ends_with("does not exist"), "{err}");
+        assert!(
+            err.starts_with("cannot write curves ") && err.ends_with("does not exist"),
+            "{err}"
+        );
     }
 }

@@ -32,8 +32,8 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::TrainError;
 use crate::report::picture::{self, BACKGROUND, Format, INK, Picture, Rgb, clean, cut, font, text_width};
@@ -187,7 +187,6 @@ impl Heatmap {
         }
         Ok(())
     }
-
 }
 
 /// Several heatmaps in a grid of `per_row` columns (layers down, heads across, say), with one shared colour
@@ -211,7 +210,9 @@ impl<'a> Grid<'a> {
     /// non-finite value after [`Heatmap::new`].
     pub fn new(title: &'a str, maps: &'a [Heatmap], per_row: usize) -> Result<Self, TrainError> {
         if maps.is_empty() {
-            return Err(TrainError::Input(format!("heatmap grid {title:?}: no heatmaps to draw")));
+            return Err(TrainError::Input(format!(
+                "heatmap grid {title:?}: no heatmaps to draw"
+            )));
         }
         for map in maps {
             map.check()?;
@@ -233,7 +234,10 @@ impl Picture for Grid<'_> {
         format!("heatmap grid {:?}", self.title)
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let layout = &self.layout;
         let at = |x: usize, y: usize| (x as i32, y as i32);
         let text = |size: f64, colour: Rgb, h: HPos, v: VPos| {
@@ -254,7 +258,11 @@ impl Picture for Grid<'_> {
             for (r, name) in map.rows.iter().enumerate() {
                 let shown = cut(&clean(name), MAX_LABEL_CHARS);
                 let y = place.cells_y + r * cell + cell / 2;
-                area.draw(&Text::new(shown, at(place.cells_x - GAP, y), label(HPos::Right, VPos::Center)))?;
+                area.draw(&Text::new(
+                    shown,
+                    at(place.cells_x - GAP, y),
+                    label(HPos::Right, VPos::Center),
+                ))?;
             }
             for (c, name) in map.columns.iter().enumerate() {
                 let shown = cut(&clean(name), MAX_LABEL_CHARS);
@@ -271,7 +279,10 @@ impl Picture for Grid<'_> {
                 for (c, &value) in row.iter().enumerate() {
                     let (x, y) = (place.cells_x + c * cell, place.cells_y + r * cell);
                     let fill = colour(value);
-                    area.draw(&Rectangle::new([at(x, y), at(x + cell, y + cell)], fill.colour().filled()))?;
+                    area.draw(&Rectangle::new(
+                        [at(x, y), at(x + cell, y + cell)],
+                        fill.colour().filled(),
+                    ))?;
                     let written = format!("{value:.2}");
                     if let Some(size) = value_size(&written, cell) {
                         let style = text(size, text_on(fill), HPos::Center, VPos::Center);
@@ -283,13 +294,19 @@ impl Picture for Grid<'_> {
         let (bx, by, bh) = (layout.bar_x, layout.bar_y, layout.bar_h);
         for i in 0..bh {
             let t = 1.0 - i as f32 / (bh - 1) as f32;
-            area.draw(&Rectangle::new([at(bx, by + i), at(bx + BAR_W, by + i + 1)], colour(t).colour().filled()))?;
+            area.draw(&Rectangle::new(
+                [at(bx, by + i), at(bx + BAR_W, by + i + 1)],
+                colour(t).colour().filled(),
+            ))?;
         }
         let outline = ShapeStyle::from(&INK.colour()).stroke_width(1);
         area.draw(&Rectangle::new([at(bx - 1, by - 1), at(bx + BAR_W, by + bh)], outline))?;
         for (t, name) in TICKS {
             let y = layout.tick_y(t);
-            area.draw(&Rectangle::new([at(bx + BAR_W, y - 1), at(bx + BAR_W + TICK_LEN, y + 1)], INK.colour().filled()))?;
+            area.draw(&Rectangle::new(
+                [at(bx + BAR_W, y - 1), at(bx + BAR_W + TICK_LEN, y + 1)],
+                INK.colour().filled(),
+            ))?;
             let style = text(LABEL_SIZE, INK, HPos::Left, VPos::Center);
             area.draw(&Text::new(name, at(bx + BAR_W + TICK_LEN + TICK_GAP, y), style))?;
         }
@@ -677,9 +694,15 @@ mod tests {
         let image = Image::decode(&map.to_png().unwrap());
         assert_eq!((image.0, image.1), (layout.width, layout.height));
         // 3 rows and columns: cells of min(768 / 3, 80) = 80 px, labels at 16 px, across the cells.
-        assert_eq!((layout.cell, layout.label_size, layout.rotate_cols), (80, LABEL_SIZE, false));
+        assert_eq!(
+            (layout.cell, layout.label_size, layout.rotate_cols),
+            (80, LABEL_SIZE, false)
+        );
         let svg = map.to_svg().unwrap();
-        let size = format!(r#"width="{}" height="{}" viewBox="0 0 {} {}""#, image.0, image.1, image.0, image.1);
+        let size = format!(
+            r#"width="{}" height="{}" viewBox="0 0 {} {}""#,
+            image.0, image.1, image.0, image.1
+        );
         assert!(svg.contains(&size), "{}", &svg[..200]);
     }
 
@@ -718,7 +741,10 @@ mod tests {
         let (place, cell) = (&layout.maps[0], layout.cell);
         let rect = |r: usize, c: usize| (place.cells_x + c * cell, place.cells_y + r * cell, cell, cell);
         // Above the text (a tenth of the way down) the cell has its colour.
-        assert_eq!(image.pixel(place.cells_x + cell / 2, place.cells_y + cell / 10), colour(0.93));
+        assert_eq!(
+            image.pixel(place.cells_x + cell / 2, place.cells_y + cell / 10),
+            colour(0.93)
+        );
         // "0.93" on a light cell in black, "0.04" on a dark one in white; at 16 px each takes tens of pixels.
         assert!(image.count(rect(0, 0), dark) > 40);
         assert_eq!(image.count(rect(0, 0), light), 0);
@@ -822,7 +848,10 @@ mod tests {
         assert!(svg.contains(&text("&quot;y&quot;\u{fffd}")));
         assert!(!svg.contains("a&b") && !svg.contains("<x>") && !svg.contains('\u{0}'));
         assert_eq!(clean("a\u{1}b\u{ffff}\tc"), "a\u{fffd}b\u{fffd} c");
-        assert_eq!(cut("abcdefghijklmnopqrstuvwxyz0123", MAX_LABEL_CHARS), "abcdefghijklmnopqrstu...");
+        assert_eq!(
+            cut("abcdefghijklmnopqrstuvwxyz0123", MAX_LABEL_CHARS),
+            "abcdefghijklmnopqrstu..."
+        );
     }
 
     #[test]
@@ -873,13 +902,24 @@ mod tests {
         assert_eq!(svg.matches(&text("0.17")).count(), 8 * 36);
         assert!(svg.contains(&text("layer 1 head 3")));
         // A per_row of 0 counts as 1; the colour bar spans all maps' cells.
-        assert_eq!(grid_to_svg("grid", &maps[..2], 0).unwrap(), grid_to_svg("grid", &maps[..2], 1).unwrap());
+        assert_eq!(
+            grid_to_svg("grid", &maps[..2], 0).unwrap(),
+            grid_to_svg("grid", &maps[..2], 1).unwrap()
+        );
         let last = layout.maps.last().unwrap();
         assert_eq!(layout.bar_y + layout.bar_h, last.cells_y + 6 * 64);
         // A map titled like the whole picture does not repeat the title.
         let single = example();
-        assert!(Layout::new(&single.title, std::slice::from_ref(&single), 1).maps[0].title.is_none());
-        assert!(Layout::new("other", std::slice::from_ref(&single), 1).maps[0].title.is_some());
+        assert!(
+            Layout::new(&single.title, std::slice::from_ref(&single), 1).maps[0]
+                .title
+                .is_none()
+        );
+        assert!(
+            Layout::new("other", std::slice::from_ref(&single), 1).maps[0]
+                .title
+                .is_some()
+        );
     }
 
     #[test]

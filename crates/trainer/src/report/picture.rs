@@ -74,7 +74,10 @@ pub trait Picture {
     /// # Errors
     ///
     /// What the backend reports.
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
 
     /// What the errors call the picture, e.g. `heatmap "title"`.
     fn name(&self) -> String;
@@ -122,7 +125,8 @@ pub fn to_svg(picture: &impl Picture) -> Result<String, TrainError> {
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (w as u32, h as u32)).into_drawing_area();
-        let failed = |e: &dyn std::fmt::Display| TrainError::Io(format!("{}: cannot draw the SVG: {e}", picture.name()));
+        let failed =
+            |e: &dyn std::fmt::Display| TrainError::Io(format!("{}: cannot draw the SVG: {e}", picture.name()));
         picture.draw(&area).map_err(|e| failed(&e))?;
         area.present().map_err(|e| failed(&e))?;
     }
@@ -146,7 +150,12 @@ impl Format {
     /// `TrainError::Input` for another extension or none; `what` names the file in the message
     /// (`heatmap`, `curves`).
     pub fn of(path: &Path, what: &str) -> Result<Self, TrainError> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("png") => Ok(Self::Png),
             Some("svg") => Ok(Self::Svg),
             _ => Err(TrainError::Input(format!(

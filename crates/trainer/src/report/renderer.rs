@@ -115,7 +115,13 @@ impl PlainRenderer {
             .map(|(name, value)| format!("{name} {value:.4}"))
             .collect();
         let v = &self.values;
-        line(format_args!("epoch {}/{} {}: {}", v.epoch, v.epochs, v.split, metrics.join(" | ")));
+        line(format_args!(
+            "epoch {}/{} {}: {}",
+            v.epoch,
+            v.epochs,
+            v.split,
+            metrics.join(" | ")
+        ));
     }
 }
 
@@ -218,7 +224,10 @@ impl CurvesRenderer {
                         }
                     }
                 }
-                Err(e) => tracing::warn!("{}: the curves start afresh: cannot read the metric logs: {e}", run.display()),
+                Err(e) => tracing::warn!(
+                    "{}: the curves start afresh: cannot read the metric logs: {e}",
+                    run.display()
+                ),
             }
         }
         Self {

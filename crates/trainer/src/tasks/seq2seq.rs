@@ -413,6 +413,24 @@ impl Seq2SeqModel {
         }
     }
 
+    /// Beam search's hypotheses for ONE sentence (`source` is `[1, len]`),
+    /// best first with their scores, as [`decode`](Self::decode) searches
+    /// with `Decoding::Beam(width)`.
+    pub fn n_best(&self, source: Tensor<2, Int>, width: usize) -> Vec<(f32, Translation)> {
+        fn run<M: Translate>(model: &M, source: Tensor<2, Int>, width: usize) -> Vec<(f32, Translation)> {
+            let config = BeamConfig {
+                width,
+                length_penalty: 0.0,
+                max_len: model.max_output_len(),
+            };
+            model.translate_n_best(source, config)
+        }
+        match self {
+            Seq2SeqModel::Rnn(model) => run(model, source, width),
+            Seq2SeqModel::Transformer(model) => run(model, source, width),
+        }
+    }
+
     /// Saves the model itself (not this enum), as `model.bpk` holds it.
     fn save(self, path: &std::path::Path) -> Result<(), TrainError> {
         let saved = match self {

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
-use models::{Trainable, TransformerSeq2Seq};
+use models::{Trainable, TransformerSeq2Seq, Translation};
 use serde::{Deserialize, Serialize};
 
 use super::seq2seq::{
@@ -343,6 +343,24 @@ impl Translator {
         decoding: Decoding,
         device: &Device,
     ) -> Result<SentenceTranslation, TrainError> {
+        Ok(self.translate_with_alternatives(text, decoding, device)?.0)
+    }
+
+    /// Translates `text`, and returns the decoder's alternatives with it,
+    /// best first: the one output of greedy decoding (scored by its
+    /// log-probability), or every hypothesis beam search ended with (scored
+    /// as it ranks them; `models::decoding::beam_search_n_best`). The first
+    /// alternative is the translation.
+    ///
+    /// # Errors
+    ///
+    /// If the text has no words, or is longer than the run's model can read.
+    pub fn translate_with_alternatives(
+        &self,
+        text: &str,
+        decoding: Decoding,
+        device: &Device,
+    ) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError> {
         let source = tokenize(text);
         if source.is_empty() {
             return Err(TrainError::Input(format!("`{text}`: no words to translate")));
@@ -372,32 +390,54 @@ impl Translator {
             target: Vec::new(),
         };
         let batch = Seq2SeqBatcher.batch(vec![pair], device);
-        let translation = self
-            .run
-            .model
-            .decode(batch.source.clone(), &batch.lengths, decoding)
-            .pop()
-            .expect("one translation per sentence");
+        let mut found: Vec<(f32, Translation)> = match decoding {
+            Decoding::Greedy => self
+                .run
+                .model
+                .decode(batch.source.clone(), &batch.lengths, decoding)
+                .into_iter()
+                .map(|t| (t.log_prob, t))
+                .collect(),
+            Decoding::Beam(width) => self.run.model.n_best(batch.source.clone(), width),
+        };
+        let words = |tokens: &[usize]| -> Vec<String> {
+            self.run.vocab.target.decode(tokens).into_iter().map(String::from).collect()
+        };
+        let alternatives = found
+            .iter()
+            .map(|(score, t)| Alternative {
+                output: words(&t.tokens),
+                score: *score,
+                log_prob: t.log_prob,
+            })
+            .collect();
+        let (_, translation) = found.swap_remove(0);
         let heads = match &self.run.model {
             Seq2SeqModel::Transformer(model) => cross_attention_heads(model, batch.source, &translation.tokens),
             Seq2SeqModel::Rnn(_) => Vec::new(),
         };
-        Ok(SentenceTranslation {
-            output: self
-                .run
-                .vocab
-                .target
-                .decode(&translation.tokens)
-                .into_iter()
-                .map(String::from)
-                .collect(),
+        let sentence = SentenceTranslation {
+            output: words(&translation.tokens),
             source,
             unknown,
             attention: translation.attention,
             heads,
             log_prob: translation.log_prob,
-        })
+        };
+        Ok((sentence, alternatives))
     }
+}
+
+/// One output the decoder considered for a sentence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alternative {
+    /// The output words.
+    pub output: Vec<String>,
+    /// How the decoder ranked it: the log-probability, divided by the
+    /// length penalty when the run's beam search uses one.
+    pub score: f32,
+    /// Log-probability of the output, end token included when emitted.
+    pub log_prob: f32,
 }
 
 /// The transformer's cross-attention head by head for the `tokens` it

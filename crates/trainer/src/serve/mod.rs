@@ -1,0 +1,472 @@
+//! `attn serve`: the attention explorer, a local web page over a trained run.
+//!
+//! A person types a sentence (a translate run) or a word (a classify run) and
+//! sees what the model makes of it: the translation, the attention matrix as
+//! an interactive heatmap, the beam's alternatives and the words read as
+//! `<unk>`; or the language probabilities and the self-attention maps of every
+//! layer and head. Every run shows its training curves and its config.
+//!
+//! The page ([`PAGE`]) is one self-contained HTML file, compiled in: no CDN,
+//! nothing downloaded, no build step for its JavaScript. It talks to a small
+//! JSON API, documented in `docs/explorer.md`:
+//!
+//! | method and path        | body                              | answer |
+//! |------------------------|-----------------------------------|--------|
+//! | `GET /`                |                                   | the page |
+//! | `GET /api/run`         |                                   | the run: task, model, heads, config, summary, limits |
+//! | `GET /api/curves.svg`  |                                   | the training curves (also `.png`) |
+//! | `POST /api/translate`  | `{"sentence": "...", "beam": 4}`  | translation, attention, heads, alternatives |
+//! | `POST /api/classify`   | `{"word": "..."}`                 | probabilities, tokens, attention per layer and head |
+//!
+//! Every error is a JSON object `{"error": "what was wrong"}` with a 4xx
+//! status: an empty or over-long input ([`MAX_CHARS`]), a body that is not
+//! UTF-8 or not the JSON asked for, a body over [`MAX_BODY`] bytes, an unknown
+//! path (404; nothing is ever read from the file system by path, so no path
+//! reaches outside), a known path with the wrong method (405). The model runs
+//! one request at a time behind a lock; [`WORKERS`] threads read and answer
+//! requests meanwhile.
+
+use std::io::Read as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use burn::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::TrainError;
+use crate::config::TrainConfig;
+use crate::report::curves::{self, Curves};
+use crate::report::picture::Format;
+use crate::run_dir::RunDir;
+use crate::task::Decoding;
+use crate::tasks::classify::{Classifier, ClassifyConfig, classify};
+use crate::tasks::seq2seq::ModelKind;
+use crate::tasks::translate::{TranslateConfig, Translator};
+use crate::training;
+
+/// The explorer's page, served at `/`.
+pub const PAGE: &str = include_str!("page.html");
+
+/// The longest sentence or word the API takes, in characters.
+pub const MAX_CHARS: usize = 1000;
+/// The widest beam the API searches with.
+pub const MAX_BEAM: usize = 16;
+/// The largest request body read, in bytes; a larger one is refused (413).
+pub const MAX_BODY: usize = 64 * 1024;
+/// Threads answering requests.
+pub const WORKERS: usize = 4;
+
+/// The model of the run being explored.
+enum Model {
+    Translate(Box<Translator>),
+    Classify(Box<Classifier>),
+}
+
+/// A run opened for exploring: its model, and what `/api/run` says of it.
+pub struct Explorer {
+    model: Mutex<Model>,
+    device: Device,
+    run: PathBuf,
+    info: Value,
+}
+
+impl Explorer {
+    /// Opens the finished translate or classify run in `run` on `device`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of `attn translate` and `attn classify` for a directory
+    /// that is missing, holds no finished run, or has damaged files; and a
+    /// run of another task, which has nothing to explore.
+    pub fn open(run: &Path, device: &Device) -> Result<Self, TrainError> {
+        let dir = RunDir::new(run);
+        let config = TrainConfig::read(&dir, None)?;
+        let read = |path: PathBuf| -> Value {
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(Value::Null)
+        };
+        let mut info = json!({
+            "task": config.task.name(),
+            "run": run.display().to_string(),
+            "config": read(dir.config_path()),
+            "summary": read(dir.summary_path()),
+            "limits": {"max_chars": MAX_CHARS, "max_beam": MAX_BEAM},
+            "curves": run.join(curves::SVG).is_file() || dir.metrics_path().is_file(),
+        });
+        let model = if let Some(section) = config.task.section::<TranslateConfig>() {
+            let (model, heads) = match section.seq2seq.model {
+                ModelKind::Rnn => ("rnn", 0),
+                ModelKind::Transformer => ("transformer", section.seq2seq.transformer.n_heads),
+            };
+            info["model"] = json!(model);
+            info["heads"] = json!(heads);
+            Model::Translate(Box::new(training::translator(run, device)?))
+        } else if let Some(section) = config.task.section::<ClassifyConfig>() {
+            info["model"] = json!("transformer");
+            info["heads"] = json!(section.transformer.n_heads);
+            info["layers"] = json!(section.transformer.n_layers);
+            Model::Classify(Box::new(training::classifier(run, device)?))
+        } else {
+            return Err(TrainError::Input(format!(
+                "{}: holds a `{}` run; `attn serve` explores translate and classify runs",
+                run.display(),
+                config.task.name()
+            )));
+        };
+        Ok(Self {
+            model: Mutex::new(model),
+            device: device.clone(),
+            run: run.to_path_buf(),
+            info,
+        })
+    }
+
+    /// What `GET /api/run` answers.
+    pub fn info(&self) -> &Value {
+        &self.info
+    }
+
+    /// The answer to one request: `method` and `url` as the request line has
+    /// them, `body` as it came. Never panics on any input.
+    pub fn answer(&self, method: &str, url: &str, body: &[u8]) -> Reply {
+        let path = url.split(['?', '#']).next().unwrap_or("");
+        let allowed = match path {
+            "/" | "/index.html" | "/api/run" | "/api/curves.svg" | "/api/curves.png" => "GET",
+            "/api/translate" | "/api/classify" => "POST",
+            _ => return Reply::error(404, format!("no such path: {}", printable(path))),
+        };
+        // HEAD is GET without the body, which the HTTP layer drops.
+        if method != allowed && !(allowed == "GET" && method == "HEAD") {
+            return Reply::error(405, format!("{path} takes {allowed}, not {}", printable(method)))
+                .header("Allow", allowed);
+        }
+        match path {
+            "/" | "/index.html" => Reply::new(200, "text/html; charset=utf-8", PAGE.as_bytes().to_vec()),
+            "/api/run" => Reply::json(200, &self.info),
+            "/api/curves.svg" => self.curves(Format::Svg),
+            "/api/curves.png" => self.curves(Format::Png),
+            "/api/translate" => self.translate(body),
+            _ => self.classify(body),
+        }
+    }
+
+    /// The run's curves: the file training wrote, else drawn from
+    /// `metrics.csv` (runs of earlier releases).
+    fn curves(&self, format: Format) -> Reply {
+        let (name, kind) = match format {
+            Format::Svg => (curves::SVG, "image/svg+xml"),
+            Format::Png => (curves::PNG, "image/png"),
+        };
+        if let Ok(bytes) = std::fs::read(self.run.join(name)) {
+            return Reply::new(200, kind, bytes);
+        }
+        let metrics = RunDir::new(&self.run).metrics_path();
+        let Ok(csv) = std::fs::read_to_string(&metrics) else {
+            return Reply::error(
+                404,
+                format!(
+                    "{}: no curves: the run has no {name} and no metrics.csv",
+                    self.run.display()
+                ),
+            );
+        };
+        let drawn = Curves::from_csv(self.run.display().to_string(), &csv)
+            .and_then(|curves| crate::report::picture::render(&curves, format));
+        match drawn {
+            Ok(bytes) => Reply::new(200, kind, bytes),
+            Err(e) => Reply::error(500, format!("{}: {e}", metrics.display())),
+        }
+    }
+
+    fn translate(&self, body: &[u8]) -> Reply {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Request {
+            sentence: String,
+            #[serde(default = "default_beam")]
+            beam: usize,
+        }
+        fn default_beam() -> usize {
+            4
+        }
+        let request: Request = match parse(body, r#"{"sentence": "...", "beam": 4}"#) {
+            Ok(request) => request,
+            Err(reply) => return reply,
+        };
+        if let Err(reply) = check_text("sentence", &request.sentence) {
+            return reply;
+        }
+        if !(1..=MAX_BEAM).contains(&request.beam) {
+            return Reply::error(400, format!("beam must be 1 to {MAX_BEAM}, got {}", request.beam));
+        }
+        let decoding = if request.beam == 1 {
+            Decoding::Greedy
+        } else {
+            Decoding::Beam(request.beam)
+        };
+        let model = self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Model::Translate(translator) = &*model else {
+            return Reply::error(
+                404,
+                "this is a classify run: POST /api/classify with {\"word\": \"...\"}".into(),
+            );
+        };
+        match translator.translate_with_alternatives(&request.sentence, decoding, &self.device) {
+            Ok((t, alternatives)) => Reply::json(
+                200,
+                &json!({
+                    "source": t.source,
+                    "unknown": t.unknown,
+                    "output": t.output,
+                    "attention": t.attention,
+                    "heads": t.heads,
+                    "log_prob": t.log_prob,
+                    "alternatives": alternatives,
+                }),
+            ),
+            Err(e) => Reply::error(400, e.to_string()),
+        }
+    }
+
+    fn classify(&self, body: &[u8]) -> Reply {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Request {
+            word: String,
+        }
+        let request: Request = match parse(body, r#"{"word": "..."}"#) {
+            Ok(request) => request,
+            Err(reply) => return reply,
+        };
+        if let Err(reply) = check_text("word", &request.word) {
+            return reply;
+        }
+        let model = self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Model::Classify(classifier) = &*model else {
+            return Reply::error(
+                404,
+                "this is a translate run: POST /api/translate with {\"sentence\": \"...\"}".into(),
+            );
+        };
+        match classify(classifier, &request.word, &self.device) {
+            Ok(p) => {
+                let probabilities: Vec<Value> = p
+                    .probabilities
+                    .iter()
+                    .map(|(language, p)| json!({"language": language, "p": p}))
+                    .collect();
+                Reply::json(
+                    200,
+                    &json!({
+                        "word": p.word,
+                        "tokens": p.tokens,
+                        "unknown": p.unknown,
+                        "probabilities": probabilities,
+                        "attention": p.attention,
+                    }),
+                )
+            }
+            Err(e) => Reply::error(400, e.to_string()),
+        }
+    }
+}
+
+/// The request body as the JSON object `shape` shows, or the reply saying
+/// why not: not UTF-8 (with the byte where it stops being), or not that
+/// JSON (with serde's line and column).
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, Reply> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Reply::error(
+            400,
+            format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        )
+    })?;
+    serde_json::from_str(text)
+        .map_err(|e| Reply::error(400, format!("the body is not the JSON expected, {shape}: {e}")))
+}
+
+/// Refuses an empty (or blank) input, or one over [`MAX_CHARS`].
+fn check_text(field: &str, text: &str) -> Result<(), Reply> {
+    let chars = text.chars().count();
+    if text.trim().is_empty() {
+        return Err(Reply::error(400, format!("{field} is empty")));
+    }
+    if chars > MAX_CHARS {
+        return Err(Reply::error(
+            400,
+            format!("{field} has {chars} characters; the limit is {MAX_CHARS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `text` for an error message: control characters escaped, cut at 200
+/// characters.
+fn printable(text: &str) -> String {
+    let escaped: String = text.escape_debug().collect();
+    crate::report::picture::cut(&escaped, 200)
+}
+
+/// One HTTP answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    /// Its status code.
+    pub status: u16,
+    /// Its `Content-Type`.
+    pub content_type: &'static str,
+    /// Other headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// Its body.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    fn json(status: u16, value: &Value) -> Self {
+        Self::new(status, "application/json", value.to_string().into_bytes())
+    }
+
+    /// `{"error": message}` with `status`.
+    pub fn error(status: u16, message: String) -> Self {
+        Self::json(status, &json!({ "error": message }))
+    }
+
+    fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+}
+
+/// A bound explorer, ready to [`run`](Self::run).
+pub struct Server {
+    http: Arc<tiny_http::Server>,
+    explorer: Arc<Explorer>,
+}
+
+impl Server {
+    /// Listens on `host:port` (port 0: one the system picks) for `explorer`.
+    ///
+    /// # Errors
+    ///
+    /// `TrainError::Io` when the address cannot be bound (in use, say).
+    pub fn bind(explorer: Explorer, host: IpAddr, port: u16) -> Result<Self, TrainError> {
+        let address = SocketAddr::new(host, port);
+        let http =
+            tiny_http::Server::http(address).map_err(|e| TrainError::Io(format!("cannot listen on {address}: {e}")))?;
+        Ok(Self {
+            http: Arc::new(http),
+            explorer: Arc::new(explorer),
+        })
+    }
+
+    /// The address it listens on.
+    ///
+    /// # Panics
+    ///
+    /// Never for a server bound by [`bind`](Self::bind), which listens on IP.
+    pub fn address(&self) -> SocketAddr {
+        self.http.server_addr().to_ip().expect("bound to an IP address")
+    }
+
+    /// Answers requests with [`WORKERS`] threads, until the process ends.
+    pub fn run(self) {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                let (http, explorer) = (Arc::clone(&self.http), Arc::clone(&self.explorer));
+                std::thread::spawn(move || {
+                    for request in http.incoming_requests() {
+                        respond(&explorer, request);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Reads one request's body (up to [`MAX_BODY`]), answers it, and sends the
+/// answer; a client gone away is no error of the server's.
+fn respond(explorer: &Explorer, mut request: tiny_http::Request) {
+    let method = request.method().as_str().to_string();
+    let url = request.url().to_string();
+    let mut body = Vec::new();
+    let reply = match request.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body) {
+        Err(e) => Reply::error(400, format!("cannot read the body: {e}")),
+        Ok(_) if body.len() > MAX_BODY => Reply::error(413, format!("the body is over {MAX_BODY} bytes")),
+        // A bug in a handler answers 500 rather than ending the worker.
+        Ok(_) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| explorer.answer(&method, &url, &body)))
+            .unwrap_or_else(|_| Reply::error(500, "internal error; see the server's log".into())),
+    };
+    tracing::info!("{method} {} -> {}", printable(&url), reply.status);
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+    let headers = [
+        ("Content-Type", reply.content_type.to_string()),
+        ("Cache-Control", "no-store".to_string()),
+    ];
+    for (name, value) in headers.into_iter().chain(reply.headers) {
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    let _ = request.respond(response);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_checked_before_the_model_is_asked() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Word {
+            word: String,
+        }
+        let err = |body: &[u8]| parse::<Word>(body, "{\"word\": \"...\"}").unwrap_err();
+        let not_utf8 = err(b"{\"word\": \"\xff\"}");
+        assert_eq!(not_utf8.status, 400);
+        assert_eq!(
+            String::from_utf8(not_utf8.body).unwrap(),
+            r#"{"error":"the body is not UTF-8 (invalid byte at offset 10)"}"#
+        );
+        let malformed = String::from_utf8(err(b"{\"word\": ").body).unwrap();
+        assert!(
+            malformed
+                .starts_with(r#"{"error":"the body is not the JSON expected, {\"word\": \"...\"}: EOF while parsing"#),
+            "{malformed}"
+        );
+        let unknown = String::from_utf8(err(br#"{"word": "a", "x": 1}"#).body).unwrap();
+        assert!(unknown.contains("unknown field `x`"), "{unknown}");
+        assert_eq!(check_text("word", " \t").unwrap_err().status, 400);
+        let long = "é".repeat(MAX_CHARS + 1);
+        let reply = check_text("sentence", &long).unwrap_err();
+        assert_eq!(
+            String::from_utf8(reply.body).unwrap(),
+            format!(
+                r#"{{"error":"sentence has {} characters; the limit is {MAX_CHARS}"}}"#,
+                MAX_CHARS + 1
+            )
+        );
+        assert!(check_text("sentence", &"é".repeat(MAX_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn error_messages_show_control_characters_escaped() {
+        assert_eq!(printable("/a\nb\u{0}"), "/a\\nb\\0");
+        assert_eq!(printable(&"x".repeat(300)).chars().count(), 200);
+    }
+}

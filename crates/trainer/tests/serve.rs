@@ -1,0 +1,521 @@
+//! `attn serve` over real HTTP: a real process on a free port, raw requests
+//! on TCP sockets (no client library to tidy them up), bad ones included.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+mod common;
+use common::{attn, text};
+
+/// An `attn serve` process, killed when dropped.
+pub struct Served {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub address: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `attn serve --run RUN --port 0 EXTRA...` and reads the address it
+/// prints.
+fn serve(run: &Path, extra: &[&str]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in `{line}`"))
+        .to_string();
+    Served { child, address }
+}
+
+/// The status, the headers and the body of the answer to `raw`.
+fn exchange(address: &str, raw: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    stream.write_all(raw).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&answer)));
+    let head = String::from_utf8(answer[..split].to_vec()).unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, answer[split + 4..].to_vec())
+}
+
+fn request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut raw = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(body);
+    raw
+}
+
+/// Status and JSON body of `method path` with `body`.
+fn call(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
+    let (status, head, body) = exchange(address, &request(method, path, body));
+    assert!(head.contains("Content-Type: application/json"), "{head}");
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+/// Asserts `status` and an `{"error": ...}` body containing `part`.
+fn assert_error(answer: (u16, Value), status: u16, part: &str) {
+    let message = answer.1["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {}", answer.1));
+    assert_eq!(answer.0, status, "{message}");
+    assert!(message.contains(part), "`{message}` does not contain `{part}`");
+}
+
+fn train_translate(run: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "train",
+        "translate",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--train-size",
+        "400",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+    ];
+    args.extend(extra);
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+fn rnn_run(run: &Path) {
+    train_translate(run, &["--d-embed", "16", "--d-hidden", "32"]);
+}
+
+#[test]
+fn a_translate_run_is_explored_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    rnn_run(&run);
+    let served = serve(&run, &[]);
+    let at = served.address.as_str();
+
+    let (status, head, page) = exchange(at, &request("GET", "/", b""));
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert_eq!(String::from_utf8(page).unwrap(), trainer::serve::PAGE);
+
+    let (status, info) = call(at, "GET", "/api/run", b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        (info["task"].as_str(), info["model"].as_str(), info["heads"].as_u64()),
+        (Some("translate"), Some("rnn"), Some(0))
+    );
+    assert_eq!(info["config"]["d_hidden"], 32);
+    assert_eq!(info["limits"]["max_chars"], 1000);
+    let (status, head, svg) = exchange(at, &request("GET", "/api/curves.svg", b""));
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: image/svg+xml"), "{head}");
+    assert_eq!(svg, std::fs::read(run.join("curves.svg")).unwrap());
+
+    let (status, t) = call(
+        at,
+        "POST",
+        "/api/translate",
+        br#"{"sentence": "I love you", "beam": 3}"#,
+    );
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(t["source"], serde_json::json!(["i", "love", "you"]));
+    let output = t["output"].as_array().unwrap();
+    let attention = t["attention"].as_array().unwrap();
+    assert_eq!(attention.len(), output.len());
+    for row in attention {
+        let row: Vec<f64> = row.as_array().unwrap().iter().map(|w| w.as_f64().unwrap()).collect();
+        assert_eq!(row.len(), 3);
+        // Soft weights: non-negative, summing to one (the article's definition).
+        assert!(
+            row.iter().all(|w| *w >= 0.0) && (row.iter().sum::<f64>() - 1.0).abs() < 1e-4,
+            "{row:?}"
+        );
+    }
+    let alternatives = t["alternatives"].as_array().unwrap();
+    assert!(
+        (1..=5).contains(&alternatives.len()),
+        "a beam of 3 ends with 1 to 2 * 3 - 1: {t}"
+    );
+    assert_eq!(alternatives[0]["output"], t["output"]);
+    assert_eq!(t["heads"], serde_json::json!([]));
+    // The same sentence through `attn translate --beam 3` gives the same words.
+    let cli = attn(&["translate", "--run", run.to_str().unwrap(), "--beam", "3", "I love you"]);
+    let words: Vec<&str> = output.iter().map(|w| w.as_str().unwrap()).collect();
+    assert!(
+        text(&cli).contains(&format!("i love you -> {}", words.join(" "))),
+        "{}",
+        text(&cli)
+    );
+    // A word training never saw is reported as read as <unk>.
+    let (_, t) = call(
+        at,
+        "POST",
+        "/api/translate",
+        br#"{"sentence": "I love zyxwvut", "beam": 1}"#,
+    );
+    assert_eq!(t["unknown"], serde_json::json!(["zyxwvut"]));
+    assert_eq!(
+        t["alternatives"].as_array().unwrap().len(),
+        1,
+        "greedy decoding has one output"
+    );
+
+    // Bad input: a clear JSON error, never a crash.
+    assert_error(
+        call(at, "POST", "/api/translate", br#"{"sentence": ""}"#),
+        400,
+        "sentence is empty",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", br#"{"sentence": "  "}"#),
+        400,
+        "sentence is empty",
+    );
+    let long = format!(r#"{{"sentence": "{}"}}"#, "a ".repeat(600));
+    assert_error(
+        call(at, "POST", "/api/translate", long.as_bytes()),
+        400,
+        "1200 characters; the limit is 1000",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", b"{\"sentence\": \"caf\xe9\"}"),
+        400,
+        "not UTF-8 (invalid byte at offset 17)",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", b"{\"sentence\": "),
+        400,
+        "not the JSON expected",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", b"[1, 2]"),
+        400,
+        "not the JSON expected",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", br#"{"text": "hi"}"#),
+        400,
+        "unknown field `text`",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", br#"{"sentence": "hi", "beam": 0}"#),
+        400,
+        "beam must be 1 to 16, got 0",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", br#"{"sentence": "hi", "beam": -1}"#),
+        400,
+        "not the JSON expected",
+    );
+    assert_error(
+        call(at, "POST", "/api/classify", br#"{"word": "hi"}"#),
+        404,
+        "this is a translate run: POST /api/translate",
+    );
+    let huge = vec![b' '; 70 * 1024];
+    assert_error(call(at, "POST", "/api/translate", &huge), 413, "over 65536 bytes");
+    // Wrong methods and paths.
+    let (status, head, _) = exchange(at, &request("GET", "/api/translate", b""));
+    assert_eq!(status, 405);
+    assert!(head.contains("Allow: POST"), "{head}");
+    assert_error(
+        call(at, "GET", "/api/translate", b""),
+        405,
+        "/api/translate takes POST, not GET",
+    );
+    assert_error(call(at, "DELETE", "/", b""), 405, "/ takes GET, not DELETE");
+    assert_error(call(at, "GET", "/api/nothing", b""), 404, "no such path: /api/nothing");
+    // No path reaches the file system: traversals are unknown paths.
+    for path in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/api/../../Cargo.toml",
+        "/..%2f..%2f..%2fCargo.toml",
+        "/api/curves.svg/../../config.json",
+        "//etc/passwd",
+    ] {
+        let (status, _, body) = exchange(at, &request("GET", path, b""));
+        assert_eq!(status, 404, "{path}");
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("root:") && !body.contains("[package]") && !body.contains("\"seed\""),
+            "{path}: {body}"
+        );
+    }
+    // A client that goes away mid-request does not take the server with it.
+    {
+        let mut stream = TcpStream::connect(at).unwrap();
+        stream
+            .write_all(b"POST /api/translate HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"sent")
+            .unwrap();
+    }
+
+    // 100 requests at once: every one answered, all alike (decoding is deterministic).
+    let first = call(
+        at,
+        "POST",
+        "/api/translate",
+        br#"{"sentence": "you love me", "beam": 2}"#,
+    );
+    let answers: Vec<(u16, Value)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..100)
+            .map(|_| {
+                scope.spawn(|| {
+                    call(
+                        at,
+                        "POST",
+                        "/api/translate",
+                        br#"{"sentence": "you love me", "beam": 2}"#,
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(answers.len(), 100);
+    assert!(answers.iter().all(|a| *a == first), "an answer differed from {first:?}");
+    let (status, _) = call(at, "GET", "/api/run", b"");
+    assert_eq!(status, 200, "the server still answers");
+}
+
+#[test]
+fn a_transformer_run_gives_every_head_and_their_average() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("transformer");
+    train_translate(
+        &run,
+        &[
+            "--model",
+            "transformer",
+            "--d-model",
+            "16",
+            "--n-heads",
+            "2",
+            "--n-layers",
+            "1",
+            "--d-ff",
+            "32",
+        ],
+    );
+    let served = serve(&run, &[]);
+    let (_, info) = call(&served.address, "GET", "/api/run", b"");
+    assert_eq!(
+        (info["model"].as_str(), info["heads"].as_u64()),
+        (Some("transformer"), Some(2))
+    );
+    let (status, t) = call(
+        &served.address,
+        "POST",
+        "/api/translate",
+        br#"{"sentence": "I love you", "beam": 1}"#,
+    );
+    assert_eq!(status, 200, "{t}");
+    let matrix = |v: &Value| -> Vec<Vec<f64>> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row.as_array().unwrap().iter().map(|w| w.as_f64().unwrap()).collect())
+            .collect()
+    };
+    let heads: Vec<Vec<Vec<f64>>> = t["heads"].as_array().unwrap().iter().map(matrix).collect();
+    let average = matrix(&t["attention"]);
+    assert_eq!(heads.len(), 2);
+    assert!(!average.is_empty(), "{t}");
+    // The decoder's matrix is the last block's cross-attention averaged over heads
+    // (SentenceTranslation::attention); the heads come from teacher-forcing the same tokens, which
+    // gives the same weights (cross_attention_heads), so their mean is the matrix.
+    for (i, row) in average.iter().enumerate() {
+        for (j, w) in row.iter().enumerate() {
+            let mean = (heads[0][i][j] + heads[1][i][j]) / 2.0;
+            assert!((mean - w).abs() < 1e-4, "({i}, {j}): heads' mean {mean}, matrix {w}");
+        }
+    }
+}
+
+#[test]
+fn a_classify_run_gives_probabilities_and_every_layers_heads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("classify");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
+    let words: Vec<String> = ["en", "fr", "de", "es", "it"]
+        .iter()
+        .flat_map(|l| {
+            [
+                "--words".to_string(),
+                format!("{l}={}", sample.join(format!("{l}.txt")).display()),
+            ]
+        })
+        .collect();
+    let mut args = vec!["train", "classify", "--run-dir", run.to_str().unwrap(), "--epochs", "1"];
+    args.extend(words.iter().map(String::as_str));
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let served = serve(&run, &[]);
+    let at = served.address.as_str();
+    let (_, info) = call(at, "GET", "/api/run", b"");
+    assert_eq!(info["task"], "classify");
+    let (layers, heads) = (
+        info["layers"].as_u64().unwrap() as usize,
+        info["heads"].as_u64().unwrap() as usize,
+    );
+    let (status, c) = call(at, "POST", "/api/classify", br#"{"word": "Maison"}"#);
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["word"], "maison");
+    let probabilities = c["probabilities"].as_array().unwrap();
+    assert_eq!(probabilities.len(), 5);
+    let p: Vec<f64> = probabilities.iter().map(|p| p["p"].as_f64().unwrap()).collect();
+    assert!(
+        (p.iter().sum::<f64>() - 1.0).abs() < 1e-4 && p.windows(2).all(|w| w[0] >= w[1]),
+        "{p:?}"
+    );
+    // <cls>, six letters, <eos>: an 8 x 8 map per layer and head.
+    let tokens = c["tokens"].as_array().unwrap().len();
+    assert_eq!(tokens, 8);
+    let attention = c["attention"].as_array().unwrap();
+    assert_eq!(attention.len(), layers);
+    for layer in attention {
+        assert_eq!(layer.as_array().unwrap().len(), heads);
+        for head in layer.as_array().unwrap() {
+            assert_eq!(head.as_array().unwrap().len(), tokens);
+        }
+    }
+    assert_error(
+        call(at, "POST", "/api/classify", br#"{"word": ""}"#),
+        400,
+        "word is empty",
+    );
+    assert_error(
+        call(
+            at,
+            "POST",
+            "/api/classify",
+            br#"{"word": "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"}"#,
+        ),
+        400,
+        "characters, but this run's model reads at most",
+    );
+    assert_error(
+        call(at, "POST", "/api/translate", br#"{"sentence": "hi"}"#),
+        404,
+        "this is a classify run: POST /api/classify",
+    );
+    // The run predates nothing: its curves are the file training wrote.
+    let (status, _, png) = exchange(at, &request("GET", "/api/curves.png", b""));
+    assert_eq!((status, png), (200, std::fs::read(run.join("curves.png")).unwrap()));
+}
+
+#[test]
+fn runs_that_cannot_be_explored_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    // A missing directory: the error `attn eval` gives.
+    let missing = dir.path().join("missing");
+    let serve = attn(&["serve", "--run", missing.to_str().unwrap(), "--port", "0"]);
+    let eval = attn(&["eval", "--run", missing.to_str().unwrap()]);
+    assert_eq!(serve.status.code(), eval.status.code());
+    assert!(!serve.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&serve.stderr),
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    // A damaged model: the error `attn translate` gives.
+    let run = dir.path().join("damaged");
+    rnn_run(&run);
+    let model = run.join("model.bpk");
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
+    let serve = attn(&["serve", "--run", run.to_str().unwrap(), "--port", "0"]);
+    let translate = attn(&["translate", "--run", run.to_str().unwrap(), "hello"]);
+    assert!(!serve.status.success());
+    assert_eq!(serve.status.code(), translate.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&serve.stderr),
+        String::from_utf8_lossy(&translate.stderr)
+    );
+    // A reverse run has nothing to explore.
+    let reverse = dir.path().join("reverse");
+    let out = attn(&[
+        "train",
+        "reverse",
+        "--run-dir",
+        reverse.to_str().unwrap(),
+        "--train-size",
+        "100",
+        "--epochs",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let serve = attn(&["serve", "--run", reverse.to_str().unwrap(), "--port", "0"]);
+    assert_eq!(serve.status.code(), Some(2));
+    assert!(
+        text(&serve).contains("holds a `reverse` run; `attn serve` explores translate and classify runs"),
+        "{}",
+        text(&serve)
+    );
+}
+
+#[test]
+fn a_host_other_than_loopback_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    rnn_run(&run);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "serve",
+            "--run",
+            run.to_str().unwrap(),
+            "--port",
+            "0",
+            "--host",
+            "0.0.0.0",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(line.contains("at http://0.0.0.0:"), "{line}");
+    assert!(
+        stderr.contains("warning: --host 0.0.0.0 is not a loopback address"),
+        "{stderr}"
+    );
+    // The default, 127.0.0.1, is not warned about.
+    let served = serve(&run, &[]);
+    assert!(served.address.starts_with("127.0.0.1:"), "{}", served.address);
+}
