@@ -198,8 +198,9 @@ pub fn beam_search<D: StepDecoder + ?Sized>(
 /// (the finished ones, and those still unfinished at `max_len`), best first
 /// by their length-penalised score, each with that score: the beam's
 /// alternatives. The first is [`beam_search`]'s translation; there is at
-/// least one, and at most `2 * width - 1` (up to `width` finished and
-/// `width - 1` unfinished ones when the last step ran out of length).
+/// least one, and at most `2 * width - 1` (`width` finished ones when the
+/// search ends on them; up to `width - 1` finished and `width` unfinished
+/// ones when it runs out of length).
 ///
 /// # Panics
 ///

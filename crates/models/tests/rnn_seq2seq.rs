@@ -343,8 +343,8 @@ fn the_beams_alternatives_come_best_first_after_its_translation() {
         };
         let n_best = model.translate_n_best(source.clone(), config);
         let beam = model.translate_beam(source.clone(), &[4], config);
-        // The first alternative is the translation itself; there are at most `width` finished and
-        // `width - 1` unfinished hypotheses (beam_search_n_best's contract).
+        // The first alternative is the translation itself; there are at most 2 * width - 1 of them
+        // (beam_search_n_best's contract: up to width - 1 finished and width unfinished ones).
         assert_eq!(n_best[0].1, beam[0], "width {width}");
         assert!(
             (1..2 * width).contains(&n_best.len()),

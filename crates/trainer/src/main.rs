@@ -373,8 +373,7 @@ fn run_serve(args: ServeArgs) -> Result<(), TrainError> {
         );
         let _ = out.flush();
     }
-    server.run();
-    Ok(())
+    server.run()
 }
 
 fn main() -> ExitCode {

@@ -270,7 +270,12 @@ impl Session<'_> {
             Box::new(PlainRenderer::default())
         };
         let resumed = self.resume_from.is_some();
-        training = training.renderer(Box::new(CurvesRenderer::new(progress, run.to_path_buf(), metrics, resumed)));
+        training = training.renderer(Box::new(CurvesRenderer::new(
+            progress,
+            run.to_path_buf(),
+            metrics,
+            resumed,
+        )));
         if self.devices > 1 {
             training = training.with_training_strategy(
                 ExecutionStrategy::multi(

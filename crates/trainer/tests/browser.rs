@@ -23,7 +23,10 @@ use common::{attn, text};
 
 /// The browser, or `None` (after saying so) where it may be missing.
 fn chromium() -> Option<PathBuf> {
-    let candidates = [std::env::var_os("CHROMIUM").map(PathBuf::from), Some(PathBuf::from("/usr/bin/chromium"))];
+    let candidates = [
+        std::env::var_os("CHROMIUM").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/chromium")),
+    ];
     let found = candidates.into_iter().flatten().find(|p| p.is_file());
     if found.is_none() {
         assert!(
@@ -62,7 +65,11 @@ fn browse(browser: &Path, url: &str, args: &[&str]) -> String {
         .arg(url)
         .output()
         .unwrap();
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -85,8 +92,16 @@ fn serve(run: &Path) -> Served {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.split("http://").nth(1).unwrap().trim().trim_end_matches(['/', ')']).to_string();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .trim_end_matches(['/', ')'])
+        .to_string();
     let address = address.split('/').next().unwrap().to_string();
     Served(child, address)
 }
@@ -97,7 +112,8 @@ fn post(address: &str, path: &str, body: &str) -> Value {
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -108,7 +124,9 @@ fn post(address: &str, path: &str, body: &str) -> Value {
 
 /// The text of the element with `id` (up to its first child tag).
 fn text_of<'a>(dom: &'a str, id: &str) -> &'a str {
-    let start = dom.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in the page"));
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
     let rest = &dom[start..];
     let open = rest.find('>').unwrap() + 1;
     let close = rest[open..].find('<').unwrap();
@@ -156,7 +174,12 @@ fn the_page_renders_a_translation_and_its_matrix_in_chromium() {
     let url = format!("http://{}/?q=I%20love%20you&beam=2", served.1);
     let dom = browse(&browser, &url, &["--dump-dom"]);
     assert!(dom.contains("data-state=\"ready\""), "the page did not finish: {dom}");
-    let words: Vec<&str> = api["output"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let words: Vec<&str> = api["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
     assert_eq!(text_of(&dom, "translation"), escaped(&words.join(" ")));
     // One cell per output word and source word, holding the API's weight, row by row.
     let expected: Vec<f64> = api["attention"]
@@ -190,7 +213,12 @@ fn the_page_renders_a_words_languages_and_self_attention_in_chromium() {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
     let words: Vec<String> = ["en", "fr", "de", "es", "it"]
         .iter()
-        .flat_map(|l| ["--words".to_string(), format!("{l}={}", sample.join(format!("{l}.txt")).display())])
+        .flat_map(|l| {
+            [
+                "--words".to_string(),
+                format!("{l}={}", sample.join(format!("{l}.txt")).display()),
+            ]
+        })
         .collect();
     let mut args = vec!["train", "classify", "--run-dir", run.to_str().unwrap(), "--epochs", "1"];
     args.extend(words.iter().map(String::as_str));
@@ -203,6 +231,7 @@ fn the_page_renders_a_words_languages_and_self_attention_in_chromium() {
     // Every language is listed with its probability; the map is tokens x tokens (8 x 8: <cls>, six
     // letters, <eos>) for layer 1, averaged over its heads, as the page opens.
     let listed = &dom[dom.find("id=\"probabilities\"").unwrap()..];
+    let listed = &listed[..listed.find("</ol>").unwrap()];
     for p in api["probabilities"].as_array().unwrap() {
         let shown = format!("{:.3}", p["p"].as_f64().unwrap());
         assert!(listed.contains(&shown), "{shown} missing");
@@ -210,9 +239,8 @@ fn the_page_renders_a_words_languages_and_self_attention_in_chromium() {
     let cells = cell_weights(&dom);
     assert_eq!(cells.len(), 8 * 8);
     let heads = api["attention"][0].as_array().unwrap();
-    let average = |q: usize, k: usize| {
-        heads.iter().map(|h| h[q][k].as_f64().unwrap()).sum::<f64>() / heads.len() as f64
-    };
+    let average =
+        |q: usize, k: usize| heads.iter().map(|h| h[q][k].as_f64().unwrap()).sum::<f64>() / heads.len() as f64;
     for (i, cell) in cells.iter().enumerate() {
         assert!((cell - average(i / 8, i % 8)).abs() < 1e-6, "cell {i}: {cell}");
     }

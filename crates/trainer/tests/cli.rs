@@ -71,7 +71,11 @@ fn a_run_writes_its_directory_and_evaluates() {
     let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
     assert!(eval.status.success(), "{}", text(&eval));
     assert!(text(&eval).contains("test sentences, BLEU "), "{}", text(&eval));
-    let curves = format!("training curves: {}, {}", run.join("curves.png").display(), run.join("curves.svg").display());
+    let curves = format!(
+        "training curves: {}, {}",
+        run.join("curves.png").display(),
+        run.join("curves.svg").display()
+    );
     assert!(text(&eval).contains(&curves), "{}", text(&eval));
 }
 

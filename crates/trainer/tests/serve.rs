@@ -50,7 +50,7 @@ fn serve(run: &Path, extra: &[&str]) -> Served {
     Served { child, address }
 }
 
-/// The status, the headers and the body of the answer to `raw`.
+/// The status, the headers (in lower case) and the body of the answer to `raw`.
 fn exchange(address: &str, raw: &[u8]) -> (u16, String, Vec<u8>) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
@@ -61,7 +61,8 @@ fn exchange(address: &str, raw: &[u8]) -> (u16, String, Vec<u8>) {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&answer)));
-    let head = String::from_utf8(answer[..split].to_vec()).unwrap();
+    // Header names are case-insensitive (hyper writes them in lower case): compare in lower case.
+    let head = String::from_utf8(answer[..split].to_vec()).unwrap().to_ascii_lowercase();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     (status, head, answer[split + 4..].to_vec())
 }
@@ -80,7 +81,7 @@ fn request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
 /// Status and JSON body of `method path` with `body`.
 fn call(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, Value) {
     let (status, head, body) = exchange(address, &request(method, path, body));
-    assert!(head.contains("Content-Type: application/json"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
     (status, serde_json::from_slice(&body).unwrap())
 }
 
@@ -125,7 +126,7 @@ fn a_translate_run_is_explored_over_http() {
 
     let (status, head, page) = exchange(at, &request("GET", "/", b""));
     assert_eq!(status, 200);
-    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert!(head.contains("content-type: text/html; charset=utf-8"), "{head}");
     assert_eq!(String::from_utf8(page).unwrap(), trainer::serve::PAGE);
 
     let (status, info) = call(at, "GET", "/api/run", b"");
@@ -138,7 +139,7 @@ fn a_translate_run_is_explored_over_http() {
     assert_eq!(info["limits"]["max_chars"], 1000);
     let (status, head, svg) = exchange(at, &request("GET", "/api/curves.svg", b""));
     assert_eq!(status, 200);
-    assert!(head.contains("Content-Type: image/svg+xml"), "{head}");
+    assert!(head.contains("content-type: image/svg+xml"), "{head}");
     assert_eq!(svg, std::fs::read(run.join("curves.svg")).unwrap());
 
     let (status, t) = call(
@@ -247,7 +248,7 @@ fn a_translate_run_is_explored_over_http() {
     // Wrong methods and paths.
     let (status, head, _) = exchange(at, &request("GET", "/api/translate", b""));
     assert_eq!(status, 405);
-    assert!(head.contains("Allow: POST"), "{head}");
+    assert!(head.contains("allow: post"), "{head}");
     assert_error(
         call(at, "GET", "/api/translate", b""),
         405,
@@ -272,13 +273,49 @@ fn a_translate_run_is_explored_over_http() {
             "{path}: {body}"
         );
     }
-    // A client that goes away mid-request does not take the server with it.
+    assert_error(
+        call(at, "POST", "/api/translate", b"{}"),
+        400,
+        "missing field `sentence`",
+    );
+    // A POST that does not say it is JSON (a form a web page elsewhere could send) is refused.
+    let form = b"POST /api/translate HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
+    let (status, _, body) = exchange(at, form);
+    assert_eq!(status, 415, "{}", String::from_utf8_lossy(&body));
+    // A Host that is not loopback (DNS rebinding) is refused while the server listens on loopback.
+    let rebound = b"GET /api/run HTTP/1.1\r\nHost: attacker.example:8000\r\nConnection: close\r\n\r\n";
+    let (status, _, body) = exchange(at, rebound);
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("Host `attacker.example:8000` is not a loopback address"));
+    // A declared length far over the limit is refused at once, without reading (or allocating) it.
+    let huge_declared = b"POST /api/translate HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 1000000000000000\r\n\r\n{";
+    let (status, _, _) = exchange(at, huge_declared);
+    assert_eq!(status, 413);
+    // Clients that go away mid-request, or stall after their headers, hold up no one: eight such
+    // connections stay open while the next request is answered.
     {
-        let mut stream = TcpStream::connect(at).unwrap();
-        stream
-            .write_all(b"POST /api/translate HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"sent")
+        let mut gone = TcpStream::connect(at).unwrap();
+        let head = "POST /api/translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n";
+        gone.write_all(format!("{head}{{\"sentence\": \"{}", "a".repeat(2000)).as_bytes())
             .unwrap();
     }
+    let stalled: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(at).unwrap();
+            let head = "POST /api/translate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n";
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (status, _) = call(at, "GET", "/api/run", b"");
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    drop(stalled);
 
     // 100 requests at once: every one answered, all alike (decoding is deterministic).
     let first = call(
@@ -347,6 +384,13 @@ fn a_transformer_run_gives_every_head_and_their_average() {
             .map(|row| row.as_array().unwrap().iter().map(|w| w.as_f64().unwrap()).collect())
             .collect()
     };
+    // A transformer reads at most max_len + 1 positions (translate's default max_len is 16 words).
+    let long = format!(r#"{{"sentence": "{}"}}"#, "you ".repeat(40));
+    assert_error(
+        call(&served.address, "POST", "/api/translate", long.as_bytes()),
+        400,
+        "40 tokens, but this run's transformer reads at most 17",
+    );
     let heads: Vec<Vec<Vec<f64>>> = t["heads"].as_array().unwrap().iter().map(matrix).collect();
     let average = matrix(&t["attention"]);
     assert_eq!(heads.len(), 2);

@@ -55,7 +55,7 @@ pub fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {
-        text.chars().take(max - 3).chain("...".chars()).collect()
+        text.chars().take(max.saturating_sub(3)).chain("...".chars()).collect()
     }
 }
 

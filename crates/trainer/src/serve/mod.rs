@@ -18,18 +18,26 @@
 //! | `POST /api/translate`  | `{"sentence": "...", "beam": 4}`  | translation, attention, heads, alternatives |
 //! | `POST /api/classify`   | `{"word": "..."}`                 | probabilities, tokens, attention per layer and head |
 //!
-//! Every error is a JSON object `{"error": "what was wrong"}` with a 4xx
-//! status: an empty or over-long input ([`MAX_CHARS`]), a body that is not
-//! UTF-8 or not the JSON asked for, a body over [`MAX_BODY`] bytes, an unknown
-//! path (404; nothing is ever read from the file system by path, so no path
-//! reaches outside), a known path with the wrong method (405). The model runs
-//! one request at a time behind a lock; [`WORKERS`] threads read and answer
-//! requests meanwhile.
+//! Every error the explorer gives is a JSON object `{"error": "what was wrong"}`
+//! with a 4xx status: an empty or over-long input ([`MAX_CHARS`]), a body
+//! that is not UTF-8 or not the JSON asked for, a POST that does not say it
+//! is JSON (415), a body over [`MAX_BODY`] bytes (413, refused on its declared
+//! length before it is read), a body that does not arrive within
+//! [`BODY_TIMEOUT`] (408), an unknown path (404; nothing is ever read from the
+//! file system by path, so no path reaches outside), a known path with the
+//! wrong method (405), and, while it listens on a loopback address, a `Host`
+//! that is not one (403: a web page elsewhere cannot reach it by DNS
+//! rebinding). A 5xx status is a bug, or a `metrics.csv` too damaged to draw.
+//!
+//! It runs on axum (hyper and tokio). Each connection is a task of its own,
+//! so a client that stalls holds up no one; the model answers one request at
+//! a time behind a lock, on tokio's blocking threads, so reading the page
+//! never waits for it.
 
-use std::io::Read as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use burn::prelude::*;
 use serde::Deserialize;
@@ -55,8 +63,8 @@ pub const MAX_CHARS: usize = 1000;
 pub const MAX_BEAM: usize = 16;
 /// The largest request body read, in bytes; a larger one is refused (413).
 pub const MAX_BODY: usize = 64 * 1024;
-/// Threads answering requests.
-pub const WORKERS: usize = 4;
+/// How long a request's body may take to arrive.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The model of the run being explored.
 enum Model {
@@ -133,17 +141,14 @@ impl Explorer {
     /// The answer to one request: `method` and `url` as the request line has
     /// them, `body` as it came. Never panics on any input.
     pub fn answer(&self, method: &str, url: &str, body: &[u8]) -> Reply {
-        let path = url.split(['?', '#']).next().unwrap_or("");
-        let allowed = match path {
-            "/" | "/index.html" | "/api/run" | "/api/curves.svg" | "/api/curves.png" => "GET",
-            "/api/translate" | "/api/classify" => "POST",
-            _ => return Reply::error(404, format!("no such path: {}", printable(path))),
-        };
-        // HEAD is GET without the body, which the HTTP layer drops.
-        if method != allowed && !(allowed == "GET" && method == "HEAD") {
-            return Reply::error(405, format!("{path} takes {allowed}, not {}", printable(method)))
-                .header("Allow", allowed);
+        match route(method, url) {
+            Ok(path) => self.answer_path(path, body),
+            Err(reply) => reply,
         }
+    }
+
+    /// The answer at a path [`route`] accepted.
+    fn answer_path(&self, path: &str, body: &[u8]) -> Reply {
         match path {
             "/" | "/index.html" => Reply::new(200, "text/html; charset=utf-8", PAGE.as_bytes().to_vec()),
             "/api/run" => Reply::json(200, &self.info),
@@ -275,6 +280,22 @@ impl Explorer {
     }
 }
 
+/// The path of `url` when `method` is the one it takes (HEAD for GET too:
+/// the HTTP layer drops the body), or the 404 or 405 reply.
+fn route<'a>(method: &str, url: &'a str) -> Result<&'a str, Reply> {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let allowed = match path {
+        "/" | "/index.html" | "/api/run" | "/api/curves.svg" | "/api/curves.png" => "GET",
+        "/api/translate" | "/api/classify" => "POST",
+        _ => return Err(Reply::error(404, format!("no such path: {}", printable(path)))),
+    };
+    if method != allowed && !(allowed == "GET" && method == "HEAD") {
+        let reply = Reply::error(405, format!("{path} takes {allowed}, not {}", printable(method)));
+        return Err(reply.header("Allow", allowed));
+    }
+    Ok(path)
+}
+
 /// The request body as the JSON object `shape` shows, or the reply saying
 /// why not: not UTF-8 (with the byte where it stops being), or not that
 /// JSON (with serde's line and column).
@@ -351,8 +372,9 @@ impl Reply {
 
 /// A bound explorer, ready to [`run`](Self::run).
 pub struct Server {
-    http: Arc<tiny_http::Server>,
+    listener: std::net::TcpListener,
     explorer: Arc<Explorer>,
+    address: SocketAddr,
 }
 
 impl Server {
@@ -362,67 +384,149 @@ impl Server {
     ///
     /// `TrainError::Io` when the address cannot be bound (in use, say).
     pub fn bind(explorer: Explorer, host: IpAddr, port: u16) -> Result<Self, TrainError> {
-        let address = SocketAddr::new(host, port);
-        let http =
-            tiny_http::Server::http(address).map_err(|e| TrainError::Io(format!("cannot listen on {address}: {e}")))?;
+        let wanted = SocketAddr::new(host, port);
+        let failed = |e: std::io::Error| TrainError::Io(format!("cannot listen on {wanted}: {e}"));
+        let listener = std::net::TcpListener::bind(wanted).map_err(failed)?;
+        listener.set_nonblocking(true).map_err(failed)?;
+        let address = listener.local_addr().map_err(failed)?;
         Ok(Self {
-            http: Arc::new(http),
+            listener,
             explorer: Arc::new(explorer),
+            address,
         })
     }
 
     /// The address it listens on.
-    ///
-    /// # Panics
-    ///
-    /// Never for a server bound by [`bind`](Self::bind), which listens on IP.
     pub fn address(&self) -> SocketAddr {
-        self.http.server_addr().to_ip().expect("bound to an IP address")
+        self.address
     }
 
-    /// Answers requests with [`WORKERS`] threads, until the process ends.
-    pub fn run(self) {
-        let workers: Vec<_> = (0..WORKERS)
-            .map(|_| {
-                let (http, explorer) = (Arc::clone(&self.http), Arc::clone(&self.explorer));
-                std::thread::spawn(move || {
-                    for request in http.incoming_requests() {
-                        respond(&explorer, request);
-                    }
-                })
+    /// Answers requests until the process ends.
+    ///
+    /// # Errors
+    ///
+    /// `TrainError::Io` when the runtime cannot start or the listener fails.
+    pub fn run(self) -> Result<(), TrainError> {
+        let address = self.address;
+        let failed = |e: std::io::Error| TrainError::Io(format!("the explorer on {address} stopped: {e}"));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(failed)?;
+        runtime
+            .block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(self.listener)?;
+                let app = axum::Router::new().fallback(handle).with_state(Arc::new(Shared {
+                    explorer: self.explorer,
+                    loopback: address.ip().is_loopback(),
+                }));
+                axum::serve(listener, app).await
             })
-            .collect();
-        for worker in workers {
-            let _ = worker.join();
-        }
+            .map_err(failed)
     }
 }
 
-/// Reads one request's body (up to [`MAX_BODY`]), answers it, and sends the
-/// answer; a client gone away is no error of the server's.
-fn respond(explorer: &Explorer, mut request: tiny_http::Request) {
-    let method = request.method().as_str().to_string();
-    let url = request.url().to_string();
-    let mut body = Vec::new();
-    let reply = match request.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body) {
-        Err(e) => Reply::error(400, format!("cannot read the body: {e}")),
-        Ok(_) if body.len() > MAX_BODY => Reply::error(413, format!("the body is over {MAX_BODY} bytes")),
-        // A bug in a handler answers 500 rather than ending the worker.
-        Ok(_) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| explorer.answer(&method, &url, &body)))
-            .unwrap_or_else(|_| Reply::error(500, "internal error; see the server's log".into())),
+/// What every request's handler reads.
+struct Shared {
+    explorer: Arc<Explorer>,
+    /// Whether the server listens on a loopback address (and so checks `Host`).
+    loopback: bool,
+}
+
+/// One request, whatever its path: checks what can be checked before the
+/// body is read, reads it within [`MAX_BODY`] and [`BODY_TIMEOUT`], then
+/// answers on a blocking thread (the model is not async).
+async fn handle(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_string();
+    let url = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let reply = match check(&shared, &parts, &method, &url) {
+        Err(reply) => reply,
+        Ok(()) => match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+            Err(_) => Reply::error(
+                408,
+                format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
+            ),
+            Ok(Err(e)) if is_too_long(&e) => Reply::error(413, format!("the body is over {MAX_BODY} bytes")),
+            Ok(Err(e)) => Reply::error(400, format!("cannot read the body: {e}")),
+            Ok(Ok(bytes)) => {
+                let explorer = Arc::clone(&shared.explorer);
+                let (m, u) = (method.clone(), url.clone());
+                // A panic in a handler ends its blocking task, not the server: it answers 500.
+                tokio::task::spawn_blocking(move || explorer.answer(&m, &u, &bytes))
+                    .await
+                    .unwrap_or_else(|_| Reply::error(500, "internal error; see the server's log".into()))
+            }
+        },
     };
     tracing::info!("{method} {} -> {}", printable(&url), reply.status);
-    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-    let headers = [
-        ("Content-Type", reply.content_type.to_string()),
-        ("Cache-Control", "no-store".to_string()),
+    let mut response = axum::response::Response::new(axum::body::Body::from(reply.body));
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(reply.status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    let fixed = [
+        ("content-type", reply.content_type.to_string()),
+        ("cache-control", "no-store".to_string()),
     ];
-    for (name, value) in headers.into_iter().chain(reply.headers) {
-        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(header);
+    for (name, value) in fixed.into_iter().chain(reply.headers) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
         }
     }
-    let _ = request.respond(response);
+    response
+}
+
+/// What is refused before the body is read: a `Host` that is not loopback
+/// while the server is; an unknown path or a wrong method; a POST that does
+/// not say it is JSON; a declared length over [`MAX_BODY`].
+fn check(shared: &Shared, parts: &axum::http::request::Parts, method: &str, url: &str) -> Result<(), Reply> {
+    let header = |name: axum::http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if shared.loopback {
+        let host = header(axum::http::header::HOST).unwrap_or("");
+        let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+        if !matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
+            return Err(Reply::error(
+                403,
+                format!(
+                    "Host `{}` is not a loopback address, and this server listens on one",
+                    printable(host)
+                ),
+            ));
+        }
+    }
+    route(method, url)?;
+    if method == "POST" {
+        let kind = header(axum::http::header::CONTENT_TYPE).unwrap_or("");
+        if kind.split(';').next().map(str::trim) != Some("application/json") {
+            return Err(Reply::error(
+                415,
+                format!(
+                    "POST a JSON body with Content-Type: application/json, not `{}`",
+                    printable(kind)
+                ),
+            ));
+        }
+    }
+    let declared = header(axum::http::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(Reply::error(413, format!("the body is over {MAX_BODY} bytes")));
+    }
+    Ok(())
+}
+
+/// Whether reading a body failed on [`MAX_BODY`].
+fn is_too_long(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 #[cfg(test)]
