@@ -368,3 +368,46 @@ fn the_beams_alternatives_come_best_first_after_its_translation() {
         }
     }
 }
+
+/// A decoder that finds `a` (2) and `b` (3) equally likely at every step and
+/// never `<bos>` (0) or `<eos>` (1): every hypothesis of a length ties.
+struct Even;
+
+impl StepDecoder for Even {
+    /// The number of rows.
+    type State = usize;
+
+    fn step(&self, tokens: Tensor<1, Int>, _: usize) -> (Tensor<2>, Tensor<2>, usize) {
+        let [rows] = tokens.dims();
+        let device = tokens.device();
+        let logits: Vec<f32> = (0..rows).flat_map(|_| [-1e9, -1e9, 0.0, 0.0]).collect();
+        let logits = Tensor::<2>::from_data(TensorData::new(logits, [rows, 4]), &device);
+        (logits, Tensor::<2>::ones([rows, 1], &device), rows)
+    }
+
+    fn select(&self, _: usize, rows: Tensor<1, Int>) -> usize {
+        rows.dims()[0]
+    }
+}
+
+#[test]
+fn of_equal_scores_the_beam_returns_the_one_it_found_last() {
+    // One step, width 2: the beam ends with `a` and `b`, unfinished, of equal score ln 0.5. Before
+    // beam_search_n_best, beam_search took `Iterator::max_by`, which returns the last of equal
+    // maxima: `b`, found second. The alternatives keep that choice first.
+    let device = test_device();
+    let special = Special { bos: 0, eos: 1 };
+    let config = BeamConfig {
+        width: 2,
+        length_penalty: 0.0,
+        max_len: 1,
+    };
+    let n_best = models::decoding::beam_search_n_best(&Even, 1, special, config, &device);
+    let tokens: Vec<Vec<usize>> = n_best.iter().map(|(_, t)| t.tokens.clone()).collect();
+    assert_eq!(tokens, [vec![3], vec![2]]);
+    assert!((n_best[0].0 - 0.5f32.ln()).abs() < 1e-6 && n_best[0].0 == n_best[1].0);
+    assert_eq!(
+        models::decoding::beam_search(&Even, 1, special, config, &device).tokens,
+        [3]
+    );
+}

@@ -62,7 +62,9 @@ fn exchange(address: &str, raw: &[u8]) -> (u16, String, Vec<u8>) {
         .position(|w| w == b"\r\n\r\n")
         .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&answer)));
     // Header names are case-insensitive (hyper writes them in lower case): compare in lower case.
-    let head = String::from_utf8(answer[..split].to_vec()).unwrap().to_ascii_lowercase();
+    let head = String::from_utf8(answer[..split].to_vec())
+        .unwrap()
+        .to_ascii_lowercase();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     (status, head, answer[split + 4..].to_vec())
 }
