@@ -536,6 +536,7 @@ mod tests {
     #[test]
     fn bodies_are_checked_before_the_model_is_asked() {
         #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
         #[allow(dead_code)]
         struct Word {
             word: String,
