@@ -10,16 +10,16 @@
 //! `ATTN_SCREENSHOT=FILE.png` also saves a screenshot of the translate page
 //! (how `docs/images/explorer.png` is made; see docs/explorer.md).
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 
 mod common;
-use common::{attn, text};
+use common::{Served, train_tiny_classify, train_tiny_rnn};
 
 /// The browser, or `None` (after saying so) where it may be missing.
 fn chromium() -> Option<PathBuf> {
@@ -73,39 +73,6 @@ fn browse(browser: &Path, url: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// An `attn serve` process, killed when dropped.
-struct Served(Child, String);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(run: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .trim_end_matches(['/', ')'])
-        .to_string();
-    let address = address.split('/').next().unwrap().to_string();
-    Served(child, address)
-}
-
 /// POSTs `body` to `path` and parses the JSON answer.
 fn post(address: &str, path: &str, body: &str) -> Value {
     let mut stream = TcpStream::connect(address).unwrap();
@@ -154,24 +121,14 @@ fn the_page_renders_a_translation_and_its_matrix_in_chromium() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("translate");
-    let out = attn(&[
-        "train",
-        "translate",
-        "--run-dir",
-        run.to_str().unwrap(),
-        "--train-size",
-        "400",
-        "--epochs",
-        "2",
-        "--d-embed",
-        "16",
-        "--d-hidden",
-        "32",
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    let served = serve(&run);
-    let api = post(&served.1, "/api/translate", r#"{"sentence": "I love you", "beam": 2}"#);
-    let url = format!("http://{}/?q=I%20love%20you&beam=2", served.1);
+    train_tiny_rnn(&run);
+    let served = Served::start(&run, &[]);
+    let api = post(
+        &served.address,
+        "/api/translate",
+        r#"{"sentence": "I love you", "beam": 2}"#,
+    );
+    let url = format!("http://{}/?q=I%20love%20you&beam=2", served.address);
     let dom = browse(&browser, &url, &["--dump-dom"]);
     assert!(dom.contains("data-state=\"ready\""), "the page did not finish: {dom}");
     let words: Vec<&str> = api["output"]
@@ -210,23 +167,14 @@ fn the_page_renders_a_words_languages_and_self_attention_in_chromium() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("classify");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
-    let words: Vec<String> = ["en", "fr", "de", "es", "it"]
-        .iter()
-        .flat_map(|l| {
-            [
-                "--words".to_string(),
-                format!("{l}={}", sample.join(format!("{l}.txt")).display()),
-            ]
-        })
-        .collect();
-    let mut args = vec!["train", "classify", "--run-dir", run.to_str().unwrap(), "--epochs", "1"];
-    args.extend(words.iter().map(String::as_str));
-    let out = attn(&args);
-    assert!(out.status.success(), "{}", text(&out));
-    let served = serve(&run);
-    let api = post(&served.1, "/api/classify", r#"{"word": "maison"}"#);
-    let dom = browse(&browser, &format!("http://{}/?q=maison", served.1), &["--dump-dom"]);
+    train_tiny_classify(&run);
+    let served = Served::start(&run, &[]);
+    let api = post(&served.address, "/api/classify", r#"{"word": "maison"}"#);
+    let dom = browse(
+        &browser,
+        &format!("http://{}/?q=maison", served.address),
+        &["--dump-dom"],
+    );
     assert!(dom.contains("data-state=\"ready\""), "the page did not finish: {dom}");
     // Every language is listed with its probability; the map is tokens x tokens (8 x 8: <cls>, six
     // letters, <eos>) for layer 1, averaged over its heads, as the page opens.

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{attn, copy_dir, metric, text};
+use common::{attn, copy_dir, metric, sample_words, text};
 
 /// A run small enough for seconds: 200 sequences, 2 epochs.
 const SMALL: [&str; 8] = [
@@ -631,20 +631,6 @@ fn translate_reads_tatoeba_files_and_names_bad_lines() {
         "{}",
         text(&out)
     );
-}
-
-/// `--words LANG=FILE` for each list of the shipped sample.
-fn sample_words() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
-    ["en", "fr", "de", "es", "it"]
-        .iter()
-        .flat_map(|l| {
-            [
-                "--words".to_string(),
-                format!("{l}={}", dir.join(format!("{l}.txt")).display()),
-            ]
-        })
-        .collect()
 }
 
 #[test]

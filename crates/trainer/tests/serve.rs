@@ -1,53 +1,19 @@
 //! `attn serve` over real HTTP: a real process on a free port, raw requests
 //! on TCP sockets (no client library to tidy them up), bad ones included.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+
 use std::time::Duration;
 
 use serde_json::Value;
 
 mod common;
-use common::{attn, text};
+use common::{Served, attn, text, train_tiny_classify, train_tiny_rnn, train_tiny_translate};
 
-/// An `attn serve` process, killed when dropped.
-pub struct Served {
-    child: Child,
-    /// `127.0.0.1:PORT`.
-    pub address: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `attn serve --run RUN --port 0 EXTRA...` and reads the address it
-/// prints.
 fn serve(run: &Path, extra: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in `{line}`"))
-        .to_string();
-    Served { child, address }
+    Served::start(run, extra)
 }
 
 /// The status, the headers (in lower case) and the body of the answer to `raw`.
@@ -96,33 +62,11 @@ fn assert_error(answer: (u16, Value), status: u16, part: &str) {
     assert!(message.contains(part), "`{message}` does not contain `{part}`");
 }
 
-fn train_translate(run: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "train",
-        "translate",
-        "--run-dir",
-        run.to_str().unwrap(),
-        "--train-size",
-        "400",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "32",
-    ];
-    args.extend(extra);
-    let out = attn(&args);
-    assert!(out.status.success(), "{}", text(&out));
-}
-
-fn rnn_run(run: &Path) {
-    train_translate(run, &["--d-embed", "16", "--d-hidden", "32"]);
-}
-
 #[test]
 fn a_translate_run_is_explored_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("translate");
-    rnn_run(&run);
+    train_tiny_rnn(&run);
     let served = serve(&run, &[]);
     let at = served.address.as_str();
 
@@ -351,7 +295,7 @@ fn a_translate_run_is_explored_over_http() {
 fn a_transformer_run_gives_every_head_and_their_average() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("transformer");
-    train_translate(
+    train_tiny_translate(
         &run,
         &[
             "--model",
@@ -412,20 +356,7 @@ fn a_transformer_run_gives_every_head_and_their_average() {
 fn a_classify_run_gives_probabilities_and_every_layers_heads() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("classify");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
-    let words: Vec<String> = ["en", "fr", "de", "es", "it"]
-        .iter()
-        .flat_map(|l| {
-            [
-                "--words".to_string(),
-                format!("{l}={}", sample.join(format!("{l}.txt")).display()),
-            ]
-        })
-        .collect();
-    let mut args = vec!["train", "classify", "--run-dir", run.to_str().unwrap(), "--epochs", "1"];
-    args.extend(words.iter().map(String::as_str));
-    let out = attn(&args);
-    assert!(out.status.success(), "{}", text(&out));
+    train_tiny_classify(&run);
     let served = serve(&run, &[]);
     let at = served.address.as_str();
     let (_, info) = call(at, "GET", "/api/run", b"");
@@ -495,7 +426,7 @@ fn runs_that_cannot_be_explored_are_refused_at_start() {
     );
     // A damaged model: the error `attn translate` gives.
     let run = dir.path().join("damaged");
-    rnn_run(&run);
+    train_tiny_rnn(&run);
     let model = run.join("model.bpk");
     let bytes = std::fs::read(&model).unwrap();
     std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
@@ -533,29 +464,10 @@ fn runs_that_cannot_be_explored_are_refused_at_start() {
 fn a_host_other_than_loopback_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("translate");
-    rnn_run(&run);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "serve",
-            "--run",
-            run.to_str().unwrap(),
-            "--port",
-            "0",
-            "--host",
-            "0.0.0.0",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    train_tiny_rnn(&run);
+    let served = serve(&run, &["--host", "0.0.0.0"]);
+    let line = format!("at http://{}/", served.address);
+    let stderr = served.stop();
     assert!(line.contains("at http://0.0.0.0:"), "{line}");
     assert!(
         stderr.contains("warning: --host 0.0.0.0 is not a loopback address"),

@@ -58,3 +58,103 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `--words LANG=FILE` for each list of the shipped sample (`data/words-sample`).
+pub fn sample_words() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/words-sample");
+    ["en", "fr", "de", "es", "it"]
+        .iter()
+        .flat_map(|l| {
+            [
+                "--words".to_string(),
+                format!("{l}={}", dir.join(format!("{l}.txt")).display()),
+            ]
+        })
+        .collect()
+}
+
+/// `attn train translate` on the built-in corpus at sizes that train in seconds (400 pairs, 2
+/// epochs), then `extra`; asserts success.
+pub fn train_tiny_translate(run: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "train",
+        "translate",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--train-size",
+        "400",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+    ];
+    args.extend(extra);
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// [`train_tiny_translate`] with a small RNN.
+pub fn train_tiny_rnn(run: &Path) {
+    train_tiny_translate(run, &["--d-embed", "16", "--d-hidden", "32"]);
+}
+
+/// `attn train classify` on the shipped sample for one epoch; asserts success.
+pub fn train_tiny_classify(run: &Path) {
+    let words = sample_words();
+    let mut args = vec!["train", "classify", "--run-dir", run.to_str().unwrap(), "--epochs", "1"];
+    args.extend(words.iter().map(String::as_str));
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// An `attn serve` process, killed when dropped.
+pub struct Served {
+    child: std::process::Child,
+    /// `HOST:PORT`, as it printed it.
+    pub address: String,
+}
+
+impl Served {
+    /// Starts `attn serve --run RUN --port 0 EXTRA...` and reads the address it prints.
+    pub fn start(run: &Path, extra: &[&str]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
+            .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in `{line}`"))
+            .to_string();
+        Self { child, address }
+    }
+
+    /// Stops the server; what it wrote to stderr.
+    pub fn stop(mut self) -> String {
+        use std::io::Read as _;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        stderr
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
