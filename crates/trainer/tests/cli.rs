@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{attn, copy_dir, metric, sample_words, text};
+use common::{attn, copy_dir, metric, sample_words, text, tiny_translate_args};
 
 /// A run small enough for seconds: 200 sequences, 2 epochs.
 const SMALL: [&str; 8] = [
@@ -498,26 +498,12 @@ fn two_devices_match_one_device_on_the_same_global_batch() {
     }
 }
 
-/// `attn train translate` at sizes that train in seconds.
+/// `attn train translate` at sizes that train in seconds, for `epochs` epochs.
 fn train_translate(run: &Path, epochs: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "train",
-        "translate",
-        "--run-dir",
-        run.to_str().unwrap(),
-        "--train-size",
-        "400",
-        "--epochs",
-        epochs,
-        "--d-embed",
-        "16",
-        "--d-hidden",
-        "32",
-        "--batch-size",
-        "32",
-    ];
-    args.extend(extra);
-    attn(&args)
+    let mut args = tiny_translate_args(run, epochs);
+    args.extend(["--d-embed", "16", "--d-hidden", "32"].map(String::from));
+    args.extend(extra.iter().map(|a| (*a).to_string()));
+    attn(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 #[test]

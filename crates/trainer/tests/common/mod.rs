@@ -73,23 +73,27 @@ pub fn sample_words() -> Vec<String> {
         .collect()
 }
 
-/// `attn train translate` on the built-in corpus at sizes that train in seconds (400 pairs, 2
-/// epochs), then `extra`; asserts success.
-pub fn train_tiny_translate(run: &Path, extra: &[&str]) {
-    let mut args = vec![
+/// The arguments of `attn train translate` on the built-in corpus at sizes that train in seconds:
+/// 400 pairs, batches of 32, `epochs` epochs.
+pub fn tiny_translate_args(run: &Path, epochs: &str) -> Vec<String> {
+    let args = [
         "train",
         "translate",
         "--run-dir",
         run.to_str().unwrap(),
         "--train-size",
         "400",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "32",
     ];
-    args.extend(extra);
-    let out = attn(&args);
+    let mut args: Vec<String> = args.map(String::from).to_vec();
+    args.extend(["--epochs", epochs, "--batch-size", "32"].map(String::from));
+    args
+}
+
+/// [`tiny_translate_args`] for 2 epochs, then `extra`; asserts success.
+pub fn train_tiny_translate(run: &Path, extra: &[&str]) {
+    let mut args = tiny_translate_args(run, "2");
+    args.extend(extra.iter().map(|a| (*a).to_string()));
+    let out = attn(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(out.status.success(), "{}", text(&out));
 }
 
