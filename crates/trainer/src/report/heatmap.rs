@@ -59,6 +59,8 @@ const SMALL_LABEL_SIZE: f64 = 11.0;
 const VALUE_SIZE: f64 = 16.0;
 /// The smallest value text written; smaller cells stay bare.
 const MIN_VALUE_SIZE: f64 = 8.0;
+/// The narrowest a map's title is cut to, in pixels.
+const MIN_MAP_TITLE_W: usize = 240;
 /// Labels and titles longer than this are cut, with "...".
 const MAX_LABEL_CHARS: usize = 24;
 const MAX_TITLE_CHARS: usize = 80;
@@ -413,6 +415,19 @@ fn value_size(text: &str, cell: usize) -> Option<f64> {
     (size >= MIN_VALUE_SIZE).then_some(size)
 }
 
+/// `text` cut, with "...", to at most `room` pixels at `size`.
+fn fit(text: &str, size: f64, room: usize) -> String {
+    if text_width(text, size) <= room {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len())
+        .rev()
+        .map(|n| chars[..n].iter().collect::<String>() + "...")
+        .find(|shown| text_width(shown, size) <= room)
+        .unwrap_or_default()
+}
+
 /// Where everything goes, in pixels.
 #[derive(Debug)]
 struct Layout {
@@ -477,9 +492,17 @@ impl Layout {
         let row_band = row_w + GAP;
         let rotate_cols = col_w + 4 > cell;
         let col_band = if rotate_cols { col_w } else { line } + GAP;
+        let max_rows = maps.iter().map(|m| m.rows.len()).max().unwrap_or(0);
+        let max_cols = maps.iter().map(|m| m.columns.len()).max().unwrap_or(0);
+        // A map's title is cut to its cells' width (or MIN_MAP_TITLE_W, for narrow maps): a long
+        // sentence above a small matrix would otherwise widen every slot of the grid.
+        let title_room = (max_cols * cell).max(MIN_MAP_TITLE_W);
         let map_titles: Vec<Option<String>> = maps
             .iter()
-            .map(|m| (!m.title.is_empty() && m.title != title).then(|| cut(&clean(&m.title), MAX_TITLE_CHARS)))
+            .map(|m| {
+                (!m.title.is_empty() && m.title != title)
+                    .then(|| fit(&cut(&clean(&m.title), MAX_TITLE_CHARS), LABEL_SIZE, title_room))
+            })
             .collect();
         let title_band = if map_titles.iter().any(Option::is_some) {
             LABEL_SIZE as usize + GAP
@@ -492,8 +515,6 @@ impl Layout {
             .map(|t| text_width(t, LABEL_SIZE))
             .max()
             .unwrap_or(0);
-        let max_rows = maps.iter().map(|m| m.rows.len()).max().unwrap_or(0);
-        let max_cols = maps.iter().map(|m| m.columns.len()).max().unwrap_or(0);
         let slot_w = row_band + (max_cols * cell).max(widest_title);
         let slot_h = title_band + col_band + max_rows * cell;
 
@@ -920,6 +941,28 @@ mod tests {
                 .title
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_long_map_title_is_cut_to_its_cells_and_does_not_widen_the_grid() {
+        let words = |s: &str| labels(s);
+        let small = |t: &str| Heatmap::new(t, words("a b"), words("c d"), vec![vec![0.5; 2]; 2]).unwrap();
+        let long = "print only tags that contain the commit -> afficher seulement les étiquettes";
+        let maps = [small("short"), small(long)];
+        let layout = Layout::new("grid", &maps, 2);
+        // Two columns of cells of 2 * 768 / 2 / 2 = 80 px (the largest cell): 160 px of cells, so
+        // titles get MIN_MAP_TITLE_W = 240 px.
+        assert_eq!(layout.cell, 80);
+        let shown = layout.maps[1].title.as_deref().unwrap();
+        assert!(shown.ends_with("...") && shown.len() < long.len(), "{shown}");
+        assert!(text_width(shown, LABEL_SIZE) <= MIN_MAP_TITLE_W);
+        // The slots are as wide as a title of 240 px allows, not the whole sentence's.
+        let slot = layout.maps[1].cells_x - layout.maps[0].cells_x;
+        assert!(
+            slot <= layout.maps[0].cells_x - MARGIN + MIN_MAP_TITLE_W + SLOT_GAP,
+            "{slot}"
+        );
+        assert_eq!(fit("short", LABEL_SIZE, 240), "short");
     }
 
     #[test]
