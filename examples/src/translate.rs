@@ -145,5 +145,9 @@ pub fn report(options: &Options, outcome: &Outcome) -> String {
             text.push_str(&format!("heatmap: {}\n", path.display()));
         }
     }
+    let curves = options.run.join(trainer::report::curves::PNG);
+    if curves.is_file() {
+        text.push_str(&format!("training curves: {}\n", curves.display()));
+    }
     text
 }

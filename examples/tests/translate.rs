@@ -29,6 +29,13 @@ fn the_flow_trains_reports_draws_and_reuses_the_run() {
         assert!(std::fs::metadata(path).unwrap().len() > 0, "{}", path.display());
         assert!(text.contains(&format!("heatmap: {}", path.display())));
     }
+    // Training drew its curves, and the report names them.
+    let curves = options.run.join("curves.png");
+    assert!(std::fs::read(&curves).unwrap().starts_with(b"\x89PNG"));
+    assert!(
+        text.contains(&format!("training curves: {}", curves.display())),
+        "{text}"
+    );
     let again = run(&options).unwrap();
     assert_eq!(again.train_seconds, 0.0, "the finished run is reused");
     assert_eq!(again.translation, outcome.translation);
