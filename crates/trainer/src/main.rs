@@ -62,8 +62,9 @@ struct ServeArgs {
     /// The run directory.
     #[arg(long)]
     run: PathBuf,
-    /// The address to listen on; anything but a loopback address lets other machines in.
-    #[arg(long, default_value = "127.0.0.1")]
+    /// The address to listen on (an IP address, or `localhost`); anything but a loopback address
+    /// lets other machines in.
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
     host: std::net::IpAddr,
     /// The port to listen on (0: one the system picks, printed at start).
     #[arg(long, default_value_t = 8000)]
@@ -348,6 +349,15 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
         println!("heatmap written to {}", path.display());
     }
     Ok(())
+}
+
+/// `--host`: an IP address, or `localhost` (127.0.0.1); no name is looked up.
+fn parse_host(text: &str) -> Result<std::net::IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not an IP address (such as 127.0.0.1, 0.0.0.0 or ::1) or `localhost`"))
 }
 
 fn run_serve(args: ServeArgs) -> Result<(), TrainError> {

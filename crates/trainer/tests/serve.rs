@@ -473,7 +473,17 @@ fn a_host_other_than_loopback_is_warned_about() {
         stderr.contains("warning: --host 0.0.0.0 is not a loopback address"),
         "{stderr}"
     );
-    // The default, 127.0.0.1, is not warned about.
+    // The default, 127.0.0.1, is not warned about; `localhost` is 127.0.0.1; a name is not looked up.
     let served = serve(&run, &[]);
     assert!(served.address.starts_with("127.0.0.1:"), "{}", served.address);
+    assert_eq!(served.stop(), "");
+    let served = serve(&run, &["--host", "localhost"]);
+    assert!(served.address.starts_with("127.0.0.1:"), "{}", served.address);
+    let out = attn(&["serve", "--run", run.to_str().unwrap(), "--host", "example.org"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("`example.org` is not an IP address (such as 127.0.0.1, 0.0.0.0 or ::1) or `localhost`"),
+        "{}",
+        text(&out)
+    );
 }
