@@ -56,6 +56,7 @@ pub mod allocator;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod distributed;
 pub mod lifecycle;
 pub mod metrics;
 pub mod report;

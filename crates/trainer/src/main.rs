@@ -174,6 +174,17 @@ struct RunArgs {
     /// Train data-parallel on this many devices of the chosen backend.
     #[arg(long, default_value_t = 1)]
     devices: usize,
+    /// Train data-parallel across the processes of an `mpirun` job (needs attn built with the
+    /// `mpi` feature; see docs/training.md).
+    #[arg(long, value_name = "ENGINE")]
+    distributed: Option<Engine>,
+}
+
+/// Engines for training across processes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Engine {
+    /// MPI (Open MPI), under `mpirun -np N`.
+    Mpi,
 }
 
 /// The flag of each argument id of `attn train TASK`.
@@ -194,6 +205,34 @@ fn flag(task: &str, id: &str) -> String {
 fn run_train(command: TrainCommand) -> Result<(), TrainError> {
     let TrainCommand { task, matches } = command;
     let args = RunArgs::from_arg_matches(&matches).map_err(|e| TrainError::Input(e.to_string()))?;
+    // MPI stays up until training ends: dropping the universe finalises it.
+    #[cfg(feature = "mpi")]
+    let _universe = match args.distributed {
+        Some(Engine::Mpi) => Some(trainer::distributed::init()?),
+        None => None,
+    };
+    #[cfg(not(feature = "mpi"))]
+    if args.distributed.is_some() {
+        return Err(TrainError::Input(
+            "--distributed mpi needs attn built with the `mpi` feature (cargo build --release -p trainer \
+             --features mpi; Debian: openmpi-bin libopenmpi-dev libclang-dev)"
+                .into(),
+        ));
+    }
+    let rank = trainer::distributed::current();
+    if let Some(rank) = rank {
+        if args.resume.is_some() {
+            return Err(TrainError::Input(
+                "--resume under --distributed mpi is not supported yet".into(),
+            ));
+        }
+        if args.devices > 1 {
+            return Err(TrainError::Input(
+                "--distributed mpi trains one device per rank: --devices must be 1".into(),
+            ));
+        }
+        tracing::info!("rank {} of {}", rank.rank, rank.size);
+    }
     let run_ids: Vec<String> = RunArgs::augment_args(clap::Command::new("run"))
         .get_arguments()
         .map(|a| a.get_id().to_string())
@@ -237,6 +276,19 @@ fn run_train(command: TrainCommand) -> Result<(), TrainError> {
         }
     };
     let device = trainer::device::select(config.common.device.as_deref())?;
+    // Only rank 0 writes the run directory; the others train in a scratch directory of their own,
+    // and print nothing to stdout.
+    let scratch = match rank {
+        Some(rank) if rank.rank > 0 => {
+            silence_stdout();
+            Some(
+                tempfile::tempdir()
+                    .map_err(|e| TrainError::Io(format!("rank {}: no scratch directory: {e}", rank.rank)))?,
+            )
+        }
+        _ => None,
+    };
+    let run = scratch.as_ref().map_or(run, |dir| dir.path().join("run"));
     let summary = training::train(&config, &run, start, args.devices, &device)?;
     let mut line = format!(
         "{}: {} epoch{}, validation loss {}, {} {}",
@@ -252,6 +304,17 @@ fn run_train(command: TrainCommand) -> Result<(), TrainError> {
     }
     println!("{line}");
     Ok(())
+}
+
+/// Points stdout at /dev/null (ranks other than 0 of a distributed run).
+fn silence_stdout() {
+    use std::os::fd::AsRawFd as _;
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 on two open descriptors; stdout's buffer holds nothing yet.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+        }
+    }
 }
 
 fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
@@ -410,6 +473,12 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(rank) = trainer::distributed::current() {
+                eprintln!("error: rank {}: {error}", rank.rank);
+                // The other ranks would wait for this one in their next collective.
+                #[cfg(feature = "mpi")]
+                trainer::distributed::abort(2);
+            }
             eprintln!("error: {error}");
             ExitCode::from(match error {
                 TrainError::Input(_) => 2,

@@ -162,6 +162,31 @@ impl Session<'_> {
         train_items.div_ceil(self.common.batch_size * self.devices)
     }
 
+    /// The training split's loader: [`loader`](Self::loader), keeping this
+    /// rank's slice of each batch when training across processes
+    /// ([`crate::distributed`]).
+    ///
+    /// # Errors
+    ///
+    /// Under `--distributed mpi`, batches too small to give every rank a slice.
+    pub fn train_loader<I, O>(
+        &self,
+        batcher: impl Batcher<I, O> + 'static,
+        items: Vec<I>,
+    ) -> Result<Arc<dyn DataLoader<O>>, TrainError>
+    where
+        I: Send + Sync + Clone + std::fmt::Debug + 'static,
+        O: Send + Clone + std::fmt::Debug + 'static,
+    {
+        Ok(match crate::distributed::current() {
+            Some(rank) => {
+                crate::distributed::check_batches(rank, self.common.batch_size, items.len())?;
+                self.loader(crate::distributed::Sharded::new(batcher, rank), items)
+            }
+            None => self.loader(batcher, items),
+        })
+    }
+
     /// Batches this run's items on its device, shuffled with its seed.
     pub fn loader<I, O>(&self, batcher: impl Batcher<I, O> + 'static, items: Vec<I>) -> Arc<dyn DataLoader<O>>
     where
@@ -264,7 +289,9 @@ impl Session<'_> {
         }
         // Burn's TUI on a terminal; plain lines for logs and pipes; either way the curves are redrawn
         // after each epoch.
-        let progress: Box<dyn MetricsRenderer> = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // `mpirun` gives its ranks a terminal that is not the user's: plain lines there too.
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout()) && crate::distributed::current().is_none();
+        let progress: Box<dyn MetricsRenderer> = if terminal {
             default_renderer(training.interrupter(), self.resume_from)
         } else {
             Box::new(PlainRenderer::default())

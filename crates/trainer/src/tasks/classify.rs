@@ -319,12 +319,17 @@ impl TrainStep for ClassifierLearner {
     /// (trained together, the transformer fits the training words first and
     /// the bag learns little; docs/classify.md). The loss reported is the first.
     fn step(&self, batch: WordBatch) -> TrainOutput<ClassificationOutput> {
+        let words = batch.lengths.len();
         let (output, bag_logits) = self.run(batch);
         let objective = match bag_logits {
             Some(bag) => output.loss.clone() + self.cross_entropy(bag, output.targets.clone()),
             None => output.loss.clone(),
         };
-        TrainOutput::new(self, objective.backward(), output)
+        let mut out = TrainOutput::new(self, objective.backward(), output);
+        if crate::distributed::current().is_some() {
+            (out.grads, out.item.loss) = crate::distributed::average(self, out.grads, out.item.loss, words);
+        }
+        out
     }
 }
 
@@ -512,8 +517,13 @@ impl Task for Classify {
         let model = config
             .model_config(vocab.characters.len(), vocab.languages.len())
             .init(&session.device.clone().autodiff());
+        // Under `--distributed mpi` every rank starts from rank 0's weights.
+        let model = match crate::distributed::current() {
+            Some(_) => crate::distributed::broadcast_model(model),
+            None => model,
+        };
         let training = session
-            .training(session.loader(WordBatcher, train), session.loader(WordBatcher, valid))
+            .training(session.train_loader(WordBatcher, train)?, session.loader(WordBatcher, valid))
             .metrics((LossMetric::new(), AccuracyMetric::new()))
             .metric_train_numeric(LearningRateMetric::new())
             .metric_train(FiniteLoss::default());

@@ -477,6 +477,11 @@ pub fn fit(
             .model_config(vocab.source.len(), vocab.target.len(), max_len)
             .init(&session.device.clone().autodiff()),
     )?;
+    // Under `--distributed mpi` every rank starts from rank 0's weights.
+    let model = match crate::distributed::current() {
+        Some(_) => crate::distributed::broadcast_model(model),
+        None => model,
+    };
     let steps_per_epoch = session.steps_per_epoch(train_items);
     // Every device's copy of the learner counts the batches it trains on.
     let batches_per_epoch = steps_per_epoch * session.devices;
@@ -493,7 +498,7 @@ pub fn fit(
     };
     let training = session
         .training(
-            session.loader(Seq2SeqBatcher, train),
+            session.train_loader(Seq2SeqBatcher, train)?,
             session.loader(Seq2SeqBatcher, valid),
         )
         .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
@@ -734,8 +739,14 @@ impl TrainStep for Seq2SeqLearner {
         } else {
             TeacherForcing::Ratio(ratio)
         };
+        // The loss is a mean over the target tokens (y_1 .. y_T and the end token of each row).
+        let tokens: usize = batch.references.iter().map(|r| r.len() + 1).sum();
         let output = self.run(batch, teacher_forcing);
-        TrainOutput::new(self, output.loss.backward(), output)
+        let mut out = TrainOutput::new(self, output.loss.backward(), output);
+        if crate::distributed::current().is_some() {
+            (out.grads, out.item.loss) = crate::distributed::average(self, out.grads, out.item.loss, tokens);
+        }
+        out
     }
 }
 

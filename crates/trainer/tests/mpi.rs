@@ -1,0 +1,182 @@
+//! `attn train ... --distributed mpi` under a real `mpirun`, two ranks over loopback on this
+//! machine (built with `--features mpi`; `.ci/run` installs Open MPI and runs this file).
+
+#![cfg(feature = "mpi")]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{attn, text};
+
+/// The reverse task at a size that trains in a second (with `--train-size 256`: batches of 32
+/// split evenly over two ranks).
+const SMALL: [&str; 8] = [
+    "--batch-size",
+    "32",
+    "--epochs",
+    "2",
+    "--d-hidden",
+    "16",
+    "--d-embed",
+    "8",
+];
+
+/// `mpirun` as CI runs it: as root, two ranks on two cores (or fewer), no core binding, and the
+/// shared-memory transport without the single-copy mechanism containers forbid.
+fn mpirun(ranks: usize) -> Command {
+    let mut command = Command::new("mpirun");
+    command
+        .args(["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np"])
+        .arg(ranks.to_string())
+        .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// `attn train reverse` on two ranks, on `train_size` sequences.
+fn distributed(run: &Path, train_size: &str) -> Output {
+    let run = run.to_str().unwrap();
+    mpirun(2)
+        .arg(env!("CARGO_BIN_EXE_attn"))
+        .args(["train", "reverse", "--distributed", "mpi", "--run-dir", run])
+        .args(["--train-size", train_size])
+        .args(SMALL)
+        .output()
+        .unwrap()
+}
+
+/// The values of a Burn metric log: one `value,count` line per step, then the epoch's
+/// `value,final`.
+fn steps(run: &Path, log: &str) -> Vec<f64> {
+    std::fs::read_to_string(run.join(log))
+        .unwrap()
+        .lines()
+        .map(|line| line.split(',').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn two_ranks_train_to_the_single_process_losses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (single, multi) = (dir.path().join("single"), dir.path().join("multi"));
+    let single_run = single.to_str().unwrap();
+    let mut args = vec!["train", "reverse", "--run-dir", single_run, "--train-size", "256"];
+    args.extend(SMALL);
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = distributed(&multi, "256");
+    assert!(out.status.success(), "{}", text(&out));
+    // Rank 0 wrote the run and printed its summary line once; rank 1 wrote no directory here.
+    assert_eq!(
+        text(&out).matches(": 2 epochs, validation loss").count(),
+        1,
+        "{}",
+        text(&out)
+    );
+    let mut entries: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["multi", "single"]);
+    // Every step's loss is the single process's on the same global batch: each rank's mean over its
+    // half, weighted by its target tokens, is the mean over the whole batch; the averaged gradient
+    // is the whole batch's, so the weights stay equal step after step. The sums differ in order
+    // only: 1e-5 relative.
+    for epoch in 1..=2 {
+        for (split, log) in [("train", "Loss.log"), ("valid", "Loss.log"), ("valid", "BLEU.log")] {
+            let path = format!("{split}/epoch-{epoch}/{log}");
+            let (one, two) = (steps(&single, &path), steps(&multi, &path));
+            assert_eq!(one.len(), two.len(), "{path}");
+            for (step, (a, b)) in one.iter().zip(&two).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+                    "{path} step {step}: {a} and {b}"
+                );
+            }
+        }
+    }
+    // 256 / 32 steps and the epoch's value.
+    assert_eq!(steps(&single, "train/epoch-1/Loss.log").len(), 256 / 32 + 1);
+}
+
+#[test]
+fn batches_that_cannot_be_split_over_the_ranks_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // 257 items in batches of 32 leave a last batch of 1, which two ranks cannot share.
+    let out = distributed(&dir.path().join("run"), "257");
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("2 ranks need at least 2 items in every batch; batches of 32 from"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_killed_rank_ends_the_job_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("killed");
+    let job = mpirun(2)
+        .arg(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "train",
+            "reverse",
+            "--distributed",
+            "mpi",
+            "--run-dir",
+            run.to_str().unwrap(),
+        ])
+        .args([
+            "--train-size",
+            "200000",
+            "--batch-size",
+            "32",
+            "--epochs",
+            "50",
+            "--d-hidden",
+            "16",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until both ranks are training: rank 0's first metric log appears.
+    let started = Instant::now();
+    while !run.join("train/epoch-1").exists() {
+        assert!(started.elapsed() < Duration::from_secs(120), "the job did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The rank whose run directory is not `run`: rank 1, in its scratch directory.
+    let ranks = Command::new("pgrep")
+        .args(["-f", run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let pids: Vec<u32> = String::from_utf8_lossy(&ranks.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    let rank_pids: Vec<u32> = pids
+        .into_iter()
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmd| !cmd.starts_with(b"mpirun")))
+        .collect();
+    assert_eq!(rank_pids.len(), 2, "two ranks run: {rank_pids:?}");
+    let killed = Instant::now();
+    Command::new("kill")
+        .args(["-9", &rank_pids[1].to_string()])
+        .status()
+        .unwrap();
+    let out = job.wait_with_output().unwrap();
+    // Open MPI ends every rank when one dies, and says which (measured here: within 1 to 2 s).
+    assert!(
+        killed.elapsed() < Duration::from_secs(30),
+        "the job ended after {:?}",
+        killed.elapsed()
+    );
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("exited on signal 9 (Killed)"), "{said}");
+    assert!(!run.join("model.bpk").exists(), "the job did not finish");
+}
