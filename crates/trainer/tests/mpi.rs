@@ -100,6 +100,17 @@ fn two_ranks_train_to_the_single_process_losses() {
     }
     // 256 / 32 steps and the epoch's value.
     assert_eq!(steps(&single, "train/epoch-1/Loss.log").len(), 256 / 32 + 1);
+    // The seed makes a run reproducible for a given number of ranks: again, bit for bit.
+    let again = dir.path().join("again");
+    let out = distributed(&again, "256");
+    assert!(out.status.success(), "{}", text(&out));
+    for log in ["train/epoch-2/Loss.log", "metrics.csv"] {
+        assert_eq!(
+            std::fs::read(multi.join(log)).unwrap(),
+            std::fs::read(again.join(log)).unwrap(),
+            "{log}"
+        );
+    }
 }
 
 #[test]
