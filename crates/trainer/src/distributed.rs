@@ -191,6 +191,66 @@ pub fn average<M: Module>(
     )
 }
 
+/// FNV-1a, 64 bits: a hash that is the same in every process and release.
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The hash of what a run trains on: its `config.json`, `vocab.json` and `splits/`, file names
+/// and contents, in name order.
+///
+/// # Errors
+///
+/// A file that cannot be read.
+pub fn run_hash(run: &std::path::Path) -> Result<u64, TrainError> {
+    let mut files = vec![run.join("config.json"), run.join("vocab.json")];
+    if let Ok(entries) = std::fs::read_dir(run.join("splits")) {
+        let mut splits: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        splits.sort();
+        files.extend(splits);
+    }
+    let mut hash = 0xcbf2_9ce4_8422_2325;
+    for file in files.iter().filter(|f| f.is_file()) {
+        let bytes = std::fs::read(file).map_err(|e| TrainError::Io(format!("{}: {e}", file.display())))?;
+        let name = file.strip_prefix(run).unwrap_or(file).to_string_lossy();
+        hash = fnv1a(fnv1a(hash, name.as_bytes()), &bytes);
+    }
+    Ok(hash)
+}
+
+/// Refuses to train unless every rank's run has rank 0's [`run_hash`]: ranks given another
+/// config, or reading other data, would train another model each. On refusal every rank first
+/// runs `undo` (a fresh run removes the directory it created), then waits for the others to have
+/// done so, since the first error ends the whole job.
+///
+/// # Errors
+///
+/// `TrainError::Input` on every rank when any rank differs, naming this rank if it is one.
+pub fn agree(rank: Rank, run: &std::path::Path, undo: impl FnOnce()) -> Result<(), TrainError> {
+    let mine = run_hash(run)?;
+    let theirs = broadcast_bytes(&mine.to_le_bytes());
+    let theirs = u64::from_le_bytes(theirs.try_into().unwrap_or([0; 8]));
+    let mut differing = [f32::from(u8::from(mine != theirs))];
+    all_reduce_sum(&mut differing);
+    if differing[0] > 0.0 {
+        undo();
+        all_reduce_sum(&mut [0.0]);
+    }
+    match differing[0] as usize {
+        0 => Ok(()),
+        _ if mine != theirs => Err(TrainError::Input(format!(
+            "--distributed mpi: rank {}'s config or data differ from rank 0's (hash {mine:016x}, rank 0's \
+             {theirs:016x}): every rank must be given the same options and read the same files",
+            rank.rank
+        ))),
+        n => Err(TrainError::Input(format!(
+            "--distributed mpi: {n} rank(s) have a config or data different from rank 0's"
+        ))),
+    }
+}
+
 /// The batcher of `inner` that keeps this rank's slice of each batch: items `n·r/N .. n·(r+1)/N`
 /// of `n`, for rank `r` of `N`.
 #[derive(Clone, Debug)]

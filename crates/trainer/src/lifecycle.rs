@@ -63,6 +63,15 @@ impl Lifecycle {
                 data
             }
         };
+        if let Some(rank) = crate::distributed::current() {
+            // A refused fresh run leaves no directory behind (a resumed one keeps its own).
+            let fresh = self.start == Start::Fresh;
+            crate::distributed::agree(rank, self.run.path(), || {
+                if fresh {
+                    let _ = std::fs::remove_dir_all(self.run.path());
+                }
+            })?;
+        }
         self.device.seed(common.seed);
         let session = Session {
             common,

@@ -203,14 +203,25 @@ fn flag(task: &str, id: &str) -> String {
 }
 
 fn run_train(command: TrainCommand) -> Result<(), TrainError> {
-    let TrainCommand { task, matches } = command;
-    let args = RunArgs::from_arg_matches(&matches).map_err(|e| TrainError::Input(e.to_string()))?;
-    // MPI stays up until training ends: dropping the universe finalises it.
+    let args = RunArgs::from_arg_matches(&command.matches).map_err(|e| TrainError::Input(e.to_string()))?;
+    // MPI stays up until training ends: dropping the universe finalises it. An error on one rank
+    // ends the whole job before that, since the other ranks would wait for it in their next
+    // collective.
     #[cfg(feature = "mpi")]
-    let _universe = match args.distributed {
-        Some(Engine::Mpi) => Some(trainer::distributed::init()?),
-        None => None,
-    };
+    if let Some(Engine::Mpi) = args.distributed {
+        let _universe = trainer::distributed::init()?;
+        let result = train_with(command, args);
+        if let (Err(error), Some(rank)) = (&result, trainer::distributed::current()) {
+            eprintln!("error: rank {}: {error}", rank.rank);
+            trainer::distributed::abort(exit_code(error).into());
+        }
+        return result;
+    }
+    train_with(command, args)
+}
+
+fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
+    let TrainCommand { task, matches } = command;
     #[cfg(not(feature = "mpi"))]
     if args.distributed.is_some() {
         return Err(TrainError::Input(
@@ -449,6 +460,14 @@ fn run_serve(args: ServeArgs) -> Result<(), TrainError> {
     server.run()
 }
 
+/// The exit status of an error: 2 for bad input, 1 otherwise.
+fn exit_code(error: &TrainError) -> u8 {
+    match error {
+        TrainError::Input(_) => 2,
+        TrainError::Io(_) | TrainError::Training(_) => 1,
+    }
+}
+
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so printing to a closed pipe (`attn eval | head`) would panic; the
     // default action ends the program quietly, as `cat` and `grep` do.
@@ -473,17 +492,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            if let Some(rank) = trainer::distributed::current() {
-                eprintln!("error: rank {}: {error}", rank.rank);
-                // The other ranks would wait for this one in their next collective.
-                #[cfg(feature = "mpi")]
-                trainer::distributed::abort(2);
-            }
             eprintln!("error: {error}");
-            ExitCode::from(match error {
-                TrainError::Input(_) => 2,
-                TrainError::Io(_) | TrainError::Training(_) => 1,
-            })
+            ExitCode::from(exit_code(&error))
         }
     }
 }

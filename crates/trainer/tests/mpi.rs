@@ -23,12 +23,16 @@ const SMALL: [&str; 8] = [
     "8",
 ];
 
-/// `mpirun` as CI runs it: as root, two ranks on two cores (or fewer), no core binding, and the
-/// shared-memory transport without the single-copy mechanism containers forbid.
+/// `mpirun`'s options as CI runs it: as root, two ranks on two cores (or fewer), no core binding.
+const MPIRUN: [&str; 4] = ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none"];
+
+/// `mpirun` with [`MPIRUN`] and `-np ranks`, and the shared-memory transport without the
+/// single-copy mechanism containers forbid.
 fn mpirun(ranks: usize) -> Command {
     let mut command = Command::new("mpirun");
     command
-        .args(["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np"])
+        .args(MPIRUN)
+        .arg("-np")
         .arg(ranks.to_string())
         .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
         .env("RUST_LOG", "warn");
@@ -190,4 +194,40 @@ fn a_killed_rank_ends_the_job_naming_it() {
     let said = text(&out);
     assert!(said.contains("exited on signal 9 (Killed)"), "{said}");
     assert!(!run.join("model.bpk").exists(), "the job did not finish");
+}
+
+#[test]
+fn ranks_given_another_config_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let rank = |seed: &'static str| {
+        let run = run.to_str().unwrap().to_string();
+        let mut args = vec![
+            "-np".to_string(),
+            "1".to_string(),
+            env!("CARGO_BIN_EXE_attn").to_string(),
+        ];
+        args.extend(["train", "reverse", "--distributed", "mpi", "--run-dir"].map(String::from));
+        args.push(run);
+        args.extend(["--train-size", "256", "--seed", seed].map(String::from));
+        args
+    };
+    // mpirun's MPMD form: rank 0 with seed 1, rank 1 with seed 2 (other data, other config).
+    let out = Command::new("mpirun")
+        .args(MPIRUN)
+        .args(rank("1"))
+        .arg(":")
+        .args(rank("2"))
+        .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("config or data differ from rank 0's") || text(&out).contains("different from rank 0's"),
+        "{}",
+        text(&out)
+    );
+    // Rank 0 had created the run; the refusal removed it.
+    assert!(!run.exists(), "the refused run's directory is left");
 }
