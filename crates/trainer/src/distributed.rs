@@ -99,16 +99,85 @@ fn broadcast(_: &mut [f32]) {
     unreachable!("a rank exists only under --distributed mpi, which needs the `mpi` feature")
 }
 
-/// Rank 0's `bytes` on every rank.
+/// Rank 0's `bytes` on every rank (the others' `bytes` are not read).
+#[cfg(feature = "mpi")]
 pub fn broadcast_bytes(bytes: &[u8]) -> Vec<u8> {
-    // As floats, one byte each: exact, and no second collective type is needed.
-    let mut length = [bytes.len() as f32];
-    broadcast(&mut length);
-    let mut values: Vec<f32> = (0..length[0] as usize)
-        .map(|i| bytes.get(i).map_or(0.0, |&b| f32::from(b)))
-        .collect();
-    broadcast(&mut values);
-    values.into_iter().map(|v| v as u8).collect()
+    use mpi::traits::{Communicator as _, Root as _};
+    let world = world();
+    let root = world.process_at_rank(0);
+    let mut length = bytes.len() as u64;
+    root.broadcast_into(&mut length);
+    let mut values = if current().is_some_and(|r| r.rank == 0) {
+        bytes.to_vec()
+    } else {
+        vec![0; length as usize]
+    };
+    root.broadcast_into(&mut values[..]);
+    values
+}
+
+#[cfg(not(feature = "mpi"))]
+pub fn broadcast_bytes(_: &[u8]) -> Vec<u8> {
+    unreachable!("a rank exists only under --distributed mpi, which needs the `mpi` feature")
+}
+
+/// Rank 0's run in `from` (its config, vocabularies, splits and checkpoints; not its metric logs),
+/// written to `into` on the other ranks: what they resume from, on any machine.
+///
+/// # Errors
+///
+/// A file rank 0 cannot read, or one another rank cannot write.
+pub fn share_run(rank: Rank, from: &std::path::Path, into: &std::path::Path) -> Result<(), TrainError> {
+    let io = |path: &std::path::Path, e: std::io::Error| TrainError::Io(format!("{}: {e}", path.display()));
+    let mut packed = Vec::new();
+    if rank.rank == 0 {
+        let mut pending = vec![from.to_path_buf()];
+        let mut files = Vec::new();
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+                let path = entry.map_err(|e| io(&dir, e))?.path();
+                let relative = path.strip_prefix(from).unwrap_or(&path).to_path_buf();
+                if relative == std::path::Path::new("train") || relative == std::path::Path::new("valid") {
+                    continue;
+                }
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(relative);
+                }
+            }
+        }
+        files.sort();
+        for relative in files {
+            let bytes = std::fs::read(from.join(&relative)).map_err(|e| io(&from.join(&relative), e))?;
+            let name = relative.to_string_lossy().into_owned().into_bytes();
+            for part in [name, bytes] {
+                packed.extend((part.len() as u64).to_le_bytes());
+                packed.extend(part);
+            }
+        }
+    }
+    let packed = broadcast_bytes(&packed);
+    if rank.rank == 0 {
+        return Ok(());
+    }
+    // Length-prefixed parts: a file's name, then its bytes.
+    let mut parts = Vec::new();
+    let mut at = 0;
+    while at < packed.len() {
+        let length = u64::from_le_bytes(packed[at..at + 8].try_into().expect("8 bytes")) as usize;
+        parts.push(&packed[at + 8..at + 8 + length]);
+        at += 8 + length;
+    }
+    for pair in parts.chunks(2) {
+        let [name, bytes] = pair else { break };
+        let path = into.join(String::from_utf8_lossy(name).as_ref());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+    }
+    Ok(())
 }
 
 fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {

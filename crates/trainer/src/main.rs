@@ -230,12 +230,26 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
                 .into(),
         ));
     }
+    let mut args = args;
     let rank = trainer::distributed::current();
+    // Only rank 0 writes the run directory; the others train in a scratch directory of their own,
+    // and print nothing to stdout.
+    let scratch = match rank {
+        Some(rank) if rank.rank > 0 => {
+            silence_stdout();
+            Some(
+                tempfile::tempdir()
+                    .map_err(|e| TrainError::Io(format!("rank {}: no scratch directory: {e}", rank.rank)))?,
+            )
+        }
+        _ => None,
+    };
     if let Some(rank) = rank {
-        if args.resume.is_some() {
-            return Err(TrainError::Input(
-                "--resume under --distributed mpi is not supported yet".into(),
-            ));
+        // A resumed job: the other ranks resume from rank 0's run, sent to their scratch directory.
+        if let Some(resume) = &args.resume {
+            let into = scratch.as_ref().map_or(resume.clone(), |dir| dir.path().join("run"));
+            trainer::distributed::share_run(rank, resume, &into)?;
+            args.resume = Some(into);
         }
         if args.devices > 1 {
             return Err(TrainError::Input(
@@ -287,18 +301,6 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
         }
     };
     let device = trainer::device::select(config.common.device.as_deref())?;
-    // Only rank 0 writes the run directory; the others train in a scratch directory of their own,
-    // and print nothing to stdout.
-    let scratch = match rank {
-        Some(rank) if rank.rank > 0 => {
-            silence_stdout();
-            Some(
-                tempfile::tempdir()
-                    .map_err(|e| TrainError::Io(format!("rank {}: no scratch directory: {e}", rank.rank)))?,
-            )
-        }
-        _ => None,
-    };
     let run = scratch.as_ref().map_or(run, |dir| dir.path().join("run"));
     let summary = training::train(&config, &run, start, args.devices, &device)?;
     let mut line = format!(

@@ -231,3 +231,84 @@ fn ranks_given_another_config_are_refused() {
     // Rank 0 had created the run; the refusal removed it.
     assert!(!run.exists(), "the refused run's directory is left");
 }
+
+#[test]
+fn a_resumed_job_continues_as_a_resumed_single_process_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let (single, multi) = (dir.path().join("single"), dir.path().join("multi"));
+    let small = [
+        "--train-size",
+        "256",
+        "--batch-size",
+        "32",
+        "--d-hidden",
+        "16",
+        "--d-embed",
+        "8",
+    ];
+    // One epoch, then a resume to two: in one process, and on two ranks (the other rank resumes from
+    // rank 0's run, sent to its scratch directory).
+    let mut args = vec![
+        "train",
+        "reverse",
+        "--run-dir",
+        single.to_str().unwrap(),
+        "--epochs",
+        "1",
+    ];
+    args.extend(small);
+    assert!(attn(&args).status.success());
+    let out = attn(&[
+        "train",
+        "reverse",
+        "--resume",
+        single.to_str().unwrap(),
+        "--epochs",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let multi_run = multi.to_str().unwrap();
+    let out = mpirun(2)
+        .arg(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "train",
+            "reverse",
+            "--distributed",
+            "mpi",
+            "--run-dir",
+            multi_run,
+            "--epochs",
+            "1",
+        ])
+        .args(small)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = mpirun(2)
+        .arg(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "train",
+            "reverse",
+            "--distributed",
+            "mpi",
+            "--resume",
+            multi_run,
+            "--epochs",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("resuming at epoch 2 of 2"), "{}", text(&out));
+    let path = "train/epoch-2/Loss.log";
+    let (one, two) = (steps(&single, path), steps(&multi, path));
+    assert_eq!(one.len(), 256 / 32 + 1);
+    assert_eq!(one.len(), two.len());
+    for (step, (a, b)) in one.iter().zip(&two).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+            "{path} step {step}: {a} and {b}"
+        );
+    }
+    assert!(multi.join("model.bpk").exists());
+}
