@@ -116,6 +116,7 @@ pub fn broadcast_bytes(bytes: &[u8]) -> Vec<u8> {
     values
 }
 
+/// Rank 0's `bytes` on every rank; without the `mpi` feature there are no ranks to call it on.
 #[cfg(not(feature = "mpi"))]
 pub fn broadcast_bytes(_: &[u8]) -> Vec<u8> {
     unreachable!("a rank exists only under --distributed mpi, which needs the `mpi` feature")

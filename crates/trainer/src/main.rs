@@ -484,6 +484,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Under mpirun every rank logs to the same terminal: each line of this thread names its rank
+    // (`rank{r=1}: ...`), from the variable Open MPI sets.
+    let _rank = std::env::var("OMPI_COMM_WORLD_RANK")
+        .ok()
+        .map(|r| tracing::info_span!("rank", r = r.as_str()).entered());
     let result = match Cli::parse().command {
         Command::Train(command) => run_train(command),
         Command::Eval { run, beam, device } => run_eval(run, beam, device),
