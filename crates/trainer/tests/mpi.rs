@@ -131,7 +131,7 @@ fn batches_that_cannot_be_split_over_the_ranks_are_refused() {
 }
 
 #[test]
-fn a_killed_rank_ends_the_job_naming_it() {
+fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("killed");
     let job = mpirun(2)
@@ -146,11 +146,11 @@ fn a_killed_rank_ends_the_job_naming_it() {
         ])
         .args([
             "--train-size",
-            "200000",
+            "20000",
             "--batch-size",
             "32",
             "--epochs",
-            "50",
+            "3",
             "--d-hidden",
             "16",
         ])
@@ -158,11 +158,16 @@ fn a_killed_rank_ends_the_job_naming_it() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until both ranks are training: rank 0's first metric log appears.
+    // Wait for the first epoch's complete checkpoint (Burn writes its three files from three
+    // threads), so that there is something to resume from.
     let started = Instant::now();
-    while !run.join("train/epoch-1").exists() {
-        assert!(started.elapsed() < Duration::from_secs(120), "the job did not start");
-        std::thread::sleep(Duration::from_millis(100));
+    let files = ["model", "optim", "scheduler"].map(|name| run.join(format!("checkpoint/{name}-1.bpk")));
+    while !files.iter().all(|f| f.exists()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no complete checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
     // The rank whose run directory is not `run`: rank 1, in its scratch directory.
     let ranks = Command::new("pgrep")
@@ -194,6 +199,29 @@ fn a_killed_rank_ends_the_job_naming_it() {
     let said = text(&out);
     assert!(said.contains("exited on signal 9 (Killed)"), "{said}");
     assert!(!run.join("model.bpk").exists(), "the job did not finish");
+    // The job resumes from the last complete checkpoint and finishes its three epochs.
+    let out = mpirun(2)
+        .arg(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "train",
+            "reverse",
+            "--distributed",
+            "mpi",
+            "--resume",
+            run.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    for epoch in 1..=3 {
+        assert!(
+            csv.contains(&format!("\n{epoch},valid,Loss,")),
+            "epoch {epoch} missing:\n{csv}"
+        );
+    }
+    assert!(run.join("model.bpk").exists());
 }
 
 #[test]
