@@ -39,12 +39,20 @@ fn mpirun(ranks: usize) -> Command {
     command
 }
 
+/// `attn train reverse --distributed mpi ARGS...` on two ranks.
+fn reverse_on_two_ranks(args: &[&str]) -> Command {
+    let mut command = mpirun(2);
+    command
+        .arg(env!("CARGO_BIN_EXE_attn"))
+        .args(["train", "reverse", "--distributed", "mpi"])
+        .args(args);
+    command
+}
+
 /// `attn train reverse` on two ranks, on `train_size` sequences.
 fn distributed(run: &Path, train_size: &str) -> Output {
     let run = run.to_str().unwrap();
-    mpirun(2)
-        .arg(env!("CARGO_BIN_EXE_attn"))
-        .args(["train", "reverse", "--distributed", "mpi", "--run-dir", run])
+    reverse_on_two_ranks(&["--run-dir", run])
         .args(["--train-size", train_size])
         .args(SMALL)
         .output()
@@ -134,16 +142,7 @@ fn batches_that_cannot_be_split_over_the_ranks_are_refused() {
 fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("killed");
-    let job = mpirun(2)
-        .arg(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "train",
-            "reverse",
-            "--distributed",
-            "mpi",
-            "--run-dir",
-            run.to_str().unwrap(),
-        ])
+    let job = reverse_on_two_ranks(&["--run-dir", run.to_str().unwrap()])
         .args([
             "--train-size",
             "20000",
@@ -200,16 +199,7 @@ fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
     assert!(said.contains("exited on signal 9 (Killed)"), "{said}");
     assert!(!run.join("model.bpk").exists(), "the job did not finish");
     // The job resumes from the last complete checkpoint and finishes its three epochs.
-    let out = mpirun(2)
-        .arg(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "train",
-            "reverse",
-            "--distributed",
-            "mpi",
-            "--resume",
-            run.to_str().unwrap(),
-        ])
+    let out = reverse_on_two_ranks(&["--resume", run.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -296,34 +286,12 @@ fn a_resumed_job_continues_as_a_resumed_single_process_does() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let multi_run = multi.to_str().unwrap();
-    let out = mpirun(2)
-        .arg(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "train",
-            "reverse",
-            "--distributed",
-            "mpi",
-            "--run-dir",
-            multi_run,
-            "--epochs",
-            "1",
-        ])
+    let out = reverse_on_two_ranks(&["--run-dir", multi_run, "--epochs", "1"])
         .args(small)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let out = mpirun(2)
-        .arg(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "train",
-            "reverse",
-            "--distributed",
-            "mpi",
-            "--resume",
-            multi_run,
-            "--epochs",
-            "2",
-        ])
+    let out = reverse_on_two_ranks(&["--resume", multi_run, "--epochs", "2"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
