@@ -149,6 +149,7 @@ fn the_page_renders_a_translation_and_its_matrix_in_chromium() {
     let cells = cell_weights(&dom);
     assert_eq!(cells.len(), expected.len());
     for (cell, weight) in cells.iter().zip(&expected) {
+        // The page writes the JSON number back as it read it: the same f64, to print precision.
         assert!((cell - weight).abs() < 1e-6, "cell {cell}, API {weight}");
     }
     // The beam's alternatives, best first, and the curves.
@@ -190,6 +191,7 @@ fn the_page_renders_a_words_languages_and_self_attention_in_chromium() {
     let average =
         |q: usize, k: usize| heads.iter().map(|h| h[q][k].as_f64().unwrap()).sum::<f64>() / heads.len() as f64;
     for (i, cell) in cells.iter().enumerate() {
+        // The page averages in f64 as this test does; only the order of the sum may differ.
         assert!((cell - average(i / 8, i % 8)).abs() < 1e-6, "cell {i}: {cell}");
     }
 }
