@@ -20,8 +20,8 @@ use std::time::Instant;
 use burn::prelude::Device;
 use trainer::TrainError;
 use trainer::config::TrainConfig;
-use trainer::run_dir::{RunDir, Start};
-use trainer::training::train;
+use trainer::run_dir::RunDir;
+use trainer::training::{resume, train};
 
 /// Trains `config` in `run` unless a finished run is there: an absent or
 /// empty directory starts fresh, an unfinished run is resumed (with its own
@@ -44,9 +44,9 @@ pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize, device: 
     }
     let started = Instant::now();
     if dir.is_fresh() {
-        train(config, run, Start::Fresh, devices, device)?;
+        train(config, run, devices, device)?;
     } else {
-        train(&TrainConfig::read(&dir, task)?, run, Start::Resume, devices, device)?;
+        resume(run, task, devices, |_| Ok(device.clone()))?;
     }
     Ok(started.elapsed().as_secs_f64())
 }

@@ -12,7 +12,7 @@
 //!   the same.
 //!
 //! Only rank 0 writes the run directory; the other ranks train in a temporary directory of their
-//! own, deleted at the end (`training::train`).
+//! own, deleted at the end ([`crate::lifecycle::Place`]).
 
 use std::sync::OnceLock;
 
@@ -120,6 +120,18 @@ pub fn broadcast_bytes(bytes: &[u8]) -> Vec<u8> {
 #[cfg(not(feature = "mpi"))]
 pub fn broadcast_bytes(_: &[u8]) -> Vec<u8> {
     unreachable!("a rank exists only under --distributed mpi, which needs the `mpi` feature")
+}
+
+/// Points stdout at /dev/null: the ranks other than 0 train as rank 0 does, and rank 0 alone
+/// reports.
+pub fn silence_stdout() {
+    use std::os::fd::AsRawFd as _;
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 on two open descriptors; stdout's buffer holds nothing yet.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+        }
+    }
 }
 
 /// Rank 0's run in `from` (its config, vocabularies, splits and checkpoints; not its metric logs),

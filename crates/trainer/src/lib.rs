@@ -28,7 +28,6 @@
 //!
 //! ```
 //! use trainer::config::TrainConfig;
-//! use trainer::run_dir::Start;
 //! use trainer::task::Decoding;
 //! use trainer::tasks::translate::TranslateConfig;
 //! let dir = tempfile::tempdir().unwrap();
@@ -39,7 +38,7 @@
 //! let mut config = TrainConfig::of(section);
 //! config.common.epochs = 1;
 //! let device = trainer::device::select(None)?;
-//! let summary = trainer::training::train(&config, &run, Start::Fresh, 1, &device)?;
+//! let summary = trainer::training::train(&config, &run, 1, &device)?;
 //! assert_eq!(summary.epochs, 1);
 //! let translator = trainer::training::translator(&run, &device)?;
 //! let report = translator.evaluate(Decoding::Greedy, &device)?;

@@ -1,20 +1,87 @@
-//! A run's lifecycle, the same for every task: check the run directory,
-//! ask the task ([`Task`]) for its data, create the directory (or reopen a
-//! resumed one), seed the device, and hand the task a [`Session`] to train in.
+//! A run's lifecycle, the same for every task: place the run (this
+//! process's own directory, which is the run directory except on the other
+//! ranks of an MPI job), check it, ask the task ([`Task`]) for its data,
+//! create the directory (or reopen a resumed one), agree with the other
+//! ranks, seed the device, and hand the task a [`Session`] to train in.
+
+use std::path::Path;
 
 use burn::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::TrainError;
+use crate::distributed;
 use crate::run_dir::{RELEASE, RunDir, RunSummary, Start};
 use crate::session::CommonConfig;
 use crate::session::Session;
 use crate::task::Task;
 
+/// Where this process keeps a run: the run directory itself, or, on the
+/// ranks other than 0 of an MPI job (`--distributed mpi`), a scratch
+/// directory of their own. Only rank 0 writes what the user sees; the
+/// others print nothing to stdout, and a resumed run reaches them from rank
+/// 0 ([`distributed::share_run`]), so the machines need no shared file
+/// system. The scratch directory goes when the place is dropped.
+pub struct Place {
+    run: RunDir,
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl Place {
+    /// The place of the run in `run`, started as `start` on `devices`
+    /// copies of a device. In a single process, `run` itself.
+    ///
+    /// # Errors
+    ///
+    /// Under MPI: more than one device per rank, a scratch directory that
+    /// cannot be made, or a resumed run that cannot be read (on rank 0) or
+    /// written (on the others).
+    pub fn new(run: &Path, start: Start, devices: usize) -> Result<Self, TrainError> {
+        let Some(rank) = distributed::current() else {
+            return Ok(Self::here(run));
+        };
+        if devices > 1 {
+            return Err(TrainError::Input(
+                "--distributed mpi trains one device per rank: --devices must be 1".into(),
+            ));
+        }
+        tracing::info!("rank {} of {}", rank.rank, rank.size);
+        if rank.rank == 0 {
+            if start == Start::Resume {
+                distributed::share_run(rank, run, run)?;
+            }
+            return Ok(Self::here(run));
+        }
+        distributed::silence_stdout();
+        let scratch = tempfile::tempdir()
+            .map_err(|e| TrainError::Io(format!("rank {}: no scratch directory: {e}", rank.rank)))?;
+        let local = scratch.path().join("run");
+        if start == Start::Resume {
+            distributed::share_run(rank, run, &local)?;
+        }
+        Ok(Self {
+            run: RunDir::new(local),
+            _scratch: Some(scratch),
+        })
+    }
+
+    fn here(run: &Path) -> Self {
+        Self {
+            run: RunDir::new(run),
+            _scratch: None,
+        }
+    }
+
+    /// The directory this process reads and writes.
+    pub fn run(&self) -> &RunDir {
+        &self.run
+    }
+}
+
 /// A run about to start: where, how, and on which devices.
 pub struct Lifecycle {
-    /// The run directory.
-    pub run: RunDir,
+    /// Where this process keeps the run.
+    pub place: Place,
     /// Fresh or resumed.
     pub start: Start,
     /// Data-parallel copies of `device`.
@@ -36,39 +103,40 @@ impl Lifecycle {
         section: &T::Config,
         fields: &Map<String, Value>,
     ) -> Result<RunSummary, TrainError> {
-        let resume_from = self.run.check_start(self.start, common.epochs)?;
+        let run = &self.place.run;
+        let resume_from = run.check_start(self.start, common.epochs)?;
         let data = match self.start {
             Start::Fresh => {
                 let data = T::prepare(section, common)?;
-                self.run.create(fields, |staged| T::save(&data, staged))?;
+                run.create(fields, |staged| T::save(&data, staged))?;
                 data
             }
             Start::Resume => {
-                let release = self.run.release();
+                let release = run.release();
                 if resume_from.is_some() && release != RELEASE {
                     return Err(TrainError::Input(format!(
                         "{}: written by attn {release}, whose checkpoints this release ({RELEASE}) cannot resume; \
                          `attn eval` and `attn translate` still read its model, or start a new run",
-                        self.run.path().display()
+                        run.path().display()
                     )));
                 }
-                let data = T::reload(section, common, &self.run)?;
+                let data = T::reload(section, common, run)?;
                 // `--epochs` and `--device` may have changed.
-                self.run.write_fields(fields)?;
+                run.write_fields(fields)?;
                 tracing::info!(
                     "resuming {} from {}",
-                    self.run.path().display(),
+                    run.path().display(),
                     resume_from.map_or("the start".to_string(), |e| format!("epoch {e}"))
                 );
                 data
             }
         };
-        if let Some(rank) = crate::distributed::current() {
+        if let Some(rank) = distributed::current() {
             // A refused fresh run leaves no directory behind (a resumed one keeps its own).
             let fresh = self.start == Start::Fresh;
-            crate::distributed::agree(rank, self.run.path(), || {
+            distributed::agree(rank, run.path(), || {
                 if fresh {
-                    let _ = std::fs::remove_dir_all(self.run.path());
+                    let _ = std::fs::remove_dir_all(run.path());
                 }
             })?;
         }
@@ -76,7 +144,7 @@ impl Lifecycle {
         let session = Session {
             common,
             task: T::NAME,
-            run: &self.run,
+            run,
             device: self.device.clone(),
             devices: self.devices,
             resume_from,

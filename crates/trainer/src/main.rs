@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use trainer::TrainError;
 use trainer::config::TrainConfig;
-use trainer::run_dir::{RunDir, Start};
 use trainer::task::Decoding;
 use trainer::tasks::classify::classify;
 use trainer::tasks::translate::format_matrix;
@@ -230,39 +229,11 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
                 .into(),
         ));
     }
-    let mut args = args;
-    let rank = trainer::distributed::current();
-    // Only rank 0 writes the run directory; the others train in a scratch directory of their own,
-    // and print nothing to stdout.
-    let scratch = match rank {
-        Some(rank) if rank.rank > 0 => {
-            silence_stdout();
-            Some(
-                tempfile::tempdir()
-                    .map_err(|e| TrainError::Io(format!("rank {}: no scratch directory: {e}", rank.rank)))?,
-            )
-        }
-        _ => None,
-    };
-    if let Some(rank) = rank {
-        // A resumed job: the other ranks resume from rank 0's run, sent to their scratch directory.
-        if let Some(resume) = &args.resume {
-            let into = scratch.as_ref().map_or(resume.clone(), |dir| dir.path().join("run"));
-            trainer::distributed::share_run(rank, resume, &into)?;
-            args.resume = Some(into);
-        }
-        if args.devices > 1 {
-            return Err(TrainError::Input(
-                "--distributed mpi trains one device per rank: --devices must be 1".into(),
-            ));
-        }
-        tracing::info!("rank {} of {}", rank.rank, rank.size);
-    }
     let run_ids: Vec<String> = RunArgs::augment_args(clap::Command::new("run"))
         .get_arguments()
         .map(|a| a.get_id().to_string())
         .collect();
-    let (config, run, start) = match args.resume {
+    let (config, run, summary) = match args.resume {
         Some(run) => {
             if args.config.is_some() {
                 return Err(TrainError::Input(
@@ -280,9 +251,11 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
                     fixed.join(", ")
                 )));
             }
-            let mut config = TrainConfig::read(&RunDir::new(&run), Some(&task))?;
-            config.update_from(&matches)?;
-            (config, run, Start::Resume)
+            let (config, summary) = training::resume(&run, Some(&task), args.devices, |config| {
+                config.update_from(&matches)?;
+                trainer::device::select(config.common.device.as_deref())
+            })?;
+            (config, run, summary)
         }
         None => {
             let mut config = match &args.config {
@@ -297,12 +270,11 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
             }
             config.update_from(&matches)?;
             let run = args.run_dir.unwrap_or_else(|| PathBuf::from("runs").join(&task));
-            (config, run, Start::Fresh)
+            let device = trainer::device::select(config.common.device.as_deref())?;
+            let summary = training::train(&config, &run, args.devices, &device)?;
+            (config, run, summary)
         }
     };
-    let device = trainer::device::select(config.common.device.as_deref())?;
-    let run = scratch.as_ref().map_or(run, |dir| dir.path().join("run"));
-    let summary = training::train(&config, &run, start, args.devices, &device)?;
     let mut line = format!(
         "{}: {} epoch{}, validation loss {}, {} {}",
         run.display(),
@@ -317,17 +289,6 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
     }
     println!("{line}");
     Ok(())
-}
-
-/// Points stdout at /dev/null (ranks other than 0 of a distributed run).
-fn silence_stdout() {
-    use std::os::fd::AsRawFd as _;
-    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        // SAFETY: dup2 on two open descriptors; stdout's buffer holds nothing yet.
-        unsafe {
-            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
-        }
-    }
 }
 
 fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {

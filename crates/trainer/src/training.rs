@@ -8,52 +8,109 @@ use burn::prelude::*;
 
 use crate::TrainError;
 use crate::config::TrainConfig;
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle::{Lifecycle, Place};
 use crate::report::curves;
 use crate::run_dir::{RunDir, RunSummary, Start};
 use crate::task::Decoding;
 use crate::tasks::classify::{Classifier, ClassifyConfig};
 use crate::tasks::translate::{TranslateConfig, Translator};
 
-/// Trains `config` in `run`, on `devices` copies of `device` (data
-/// parallel), and returns the summary it also writes. The program resolves
-/// the device from the config's `device` name ([`crate::device::select`]).
+/// Trains `config` in a new run in `run`, on `devices` copies of `device`
+/// (data parallel), and returns the summary it also writes. The program
+/// resolves the device from the config's `device` name
+/// ([`crate::device::select`]).
 ///
 /// # Errors
 ///
-/// Bad configuration or run directory, an unknown device, a write that
-/// fails, or a training that fails (a non-finite loss, say).
+/// Bad configuration, a run directory that is not empty, an unknown device,
+/// a write that fails, or a training that fails (a non-finite loss, say).
 ///
 /// # Example
 ///
 /// ```
 /// use trainer::config::TrainConfig;
-/// use trainer::run_dir::Start;
 /// use trainer::tasks::reverse::ReverseConfig;
 /// let dir = tempfile::tempdir().unwrap();
 /// let mut config = TrainConfig::of(ReverseConfig { train_size: 100, ..ReverseConfig::default() });
 /// config.common.epochs = 1;
 /// let device = burn::prelude::Device::default();
-/// let summary = trainer::training::train(&config, &dir.path().join("run"), Start::Fresh, 1, &device)?;
+/// let summary = trainer::training::train(&config, &dir.path().join("run"), 1, &device)?;
 /// assert_eq!((summary.task.as_str(), summary.epochs), ("reverse", 1));
 /// # Ok::<(), trainer::TrainError>(())
 /// ```
-pub fn train(
-    config: &TrainConfig,
+pub fn train(config: &TrainConfig, run: &Path, devices: usize, device: &Device) -> Result<RunSummary, TrainError> {
+    check_devices(devices)?;
+    config.validate()?;
+    let place = Place::new(run, Start::Fresh, devices)?;
+    run_lifecycle(config, place, Start::Fresh, devices, device.clone())
+}
+
+/// Continues the unfinished run in `run` from its last complete checkpoint,
+/// on `devices` copies of a device, with the config the run saved. `change`
+/// sees that config first: it may change what a resumed run can change
+/// (its epochs, its device's name), and returns the device to train on.
+/// Returns the config trained with and the summary. `task`, when given, is
+/// the task the run must be of.
+///
+/// # Errors
+///
+/// A directory that holds no run of `task`, a finished run with no epochs
+/// left, what `change` returns, and the errors of [`train`].
+///
+/// # Example
+///
+/// ```
+/// use trainer::config::TrainConfig;
+/// use trainer::tasks::reverse::ReverseConfig;
+/// let dir = tempfile::tempdir().unwrap();
+/// let run = dir.path().join("run");
+/// let mut config = TrainConfig::of(ReverseConfig { train_size: 100, ..ReverseConfig::default() });
+/// config.common.epochs = 1;
+/// let device = burn::prelude::Device::default();
+/// trainer::training::train(&config, &run, 1, &device)?;
+/// // One more epoch.
+/// let (config, summary) = trainer::training::resume(&run, Some("reverse"), 1, |config| {
+///     config.common.epochs = 2;
+///     Ok(device.clone())
+/// })?;
+/// assert_eq!((config.common.epochs, summary.epochs), (2, 2));
+/// # Ok::<(), trainer::TrainError>(())
+/// ```
+pub fn resume(
     run: &Path,
-    start: Start,
+    task: Option<&str>,
     devices: usize,
-    device: &Device,
-) -> Result<RunSummary, TrainError> {
+    change: impl FnOnce(&mut TrainConfig) -> Result<Device, TrainError>,
+) -> Result<(TrainConfig, RunSummary), TrainError> {
+    check_devices(devices)?;
+    // Under MPI the other ranks read the run from their place, where rank 0 sent it.
+    let place = Place::new(run, Start::Resume, devices)?;
+    let mut config = TrainConfig::read(place.run(), task)?;
+    let device = change(&mut config)?;
+    config.validate()?;
+    let summary = run_lifecycle(&config, place, Start::Resume, devices, device)?;
+    Ok((config, summary))
+}
+
+fn check_devices(devices: usize) -> Result<(), TrainError> {
     if devices == 0 {
         return Err(TrainError::Input("--devices must be at least 1".into()));
     }
-    config.validate()?;
+    Ok(())
+}
+
+fn run_lifecycle(
+    config: &TrainConfig,
+    place: Place,
+    start: Start,
+    devices: usize,
+    device: Device,
+) -> Result<RunSummary, TrainError> {
     let lifecycle = Lifecycle {
-        run: RunDir::new(run),
+        place,
         start,
         devices,
-        device: device.clone(),
+        device,
     };
     config.task.train(&config.common, &config.to_map(), lifecycle)
 }
