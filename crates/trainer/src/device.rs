@@ -126,9 +126,101 @@ pub fn select(name: Option<&str>) -> Result<Device, TrainError> {
     }
 }
 
+/// The device of the `local`-th of `on_machine` processes that train
+/// together on one machine (the ranks of an MPI job): `device` itself,
+/// unless it is wgpu's default device and several ranks share the machine.
+/// Then each rank takes a GPU of its own, the `local`-th of the machine's
+/// GPUs (discrete ones first, then integrated, then virtual), as `wgpu`
+/// enumerates them; with fewer GPUs than ranks, the ranks take them in
+/// turn and share (and a warning says so). Without any GPU (a software
+/// rasterizer such as lavapipe is not one), the ranks share the default
+/// device. A device named more precisely is kept, and so is any CPU
+/// backend: each rank is a process of its own there.
+pub fn for_local_rank(device: Device, local: usize, on_machine: usize) -> Device {
+    #[cfg(feature = "wgpu")]
+    if on_machine > 1 && device == Device::wgpu(burn::tensor::DeviceKind::DefaultDevice) {
+        let gpus = wgpu_gpus();
+        return match gpu_of(local, gpus.len()) {
+            Some(index) => {
+                if on_machine > gpus.len() {
+                    tracing::warn!(
+                        "{on_machine} ranks on this machine share its {} GPU{}",
+                        gpus.len(),
+                        if gpus.len() == 1 { "" } else { "s" }
+                    );
+                }
+                tracing::info!("local rank {local} of {on_machine} trains on {:?}", gpus[index]);
+                gpus[index].clone()
+            }
+            None => {
+                tracing::warn!(
+                    "wgpu lists no GPU here: the {on_machine} ranks on this machine share its default device"
+                );
+                device
+            }
+        };
+    }
+    let _ = (local, on_machine);
+    device
+}
+
+/// This machine's GPUs as `wgpu` lists them: discrete, then integrated, then
+/// virtual, each kind in its own order.
+#[cfg(feature = "wgpu")]
+fn wgpu_gpus() -> Vec<Device> {
+    use burn::tensor::{DeviceKind, DeviceType};
+    let listed = Device::enumerate(DeviceType::Wgpu);
+    let kinds: [fn(usize) -> DeviceKind; 3] = [
+        DeviceKind::DiscreteGpu,
+        DeviceKind::IntegratedGpu,
+        DeviceKind::VirtualGpu,
+    ];
+    kinds
+        .into_iter()
+        .flat_map(|kind| {
+            (0..)
+                .map(move |index| Device::wgpu(kind(index)))
+                .take_while(|device| listed.contains(device))
+        })
+        .collect()
+}
+
+/// Which of `gpus` GPUs the `local`-th rank of a machine takes: its own
+/// while there are enough, else they are shared in turn; none without GPUs.
+#[cfg(any(feature = "wgpu", test))]
+fn gpu_of(local: usize, gpus: usize) -> Option<usize> {
+    (gpus > 0).then(|| local % gpus)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_rank_of_a_machine_takes_its_own_gpu_while_there_are_enough() {
+        // Four ranks on a machine with four GPUs: one each.
+        assert_eq!(
+            (0..4).map(|local| gpu_of(local, 4)).collect::<Vec<_>>(),
+            [0, 1, 2, 3].map(Some)
+        );
+        // Four ranks, two GPUs: in turn, two on each.
+        assert_eq!(
+            (0..4).map(|local| gpu_of(local, 2)).collect::<Vec<_>>(),
+            [0, 1, 0, 1].map(Some)
+        );
+        assert_eq!(gpu_of(0, 0), None);
+    }
+
+    #[test]
+    fn a_cpu_device_is_every_rank_s_own() {
+        for kind in BackendKind::compiled() {
+            if kind == BackendKind::Wgpu {
+                continue;
+            }
+            let device = kind.device().unwrap();
+            assert_eq!(for_local_rank(device.clone(), 1, 2), device);
+        }
+    }
 
     #[test]
     fn device_names_are_checked() {

@@ -30,6 +30,10 @@ pub struct Rank {
     pub rank: usize,
     /// Processes in the job.
     pub size: usize,
+    /// From 0, among the processes on this machine (what picks a rank's GPU).
+    pub local: usize,
+    /// Processes of the job on this machine.
+    pub on_machine: usize,
 }
 
 static RANK: OnceLock<Rank> = OnceLock::new();
@@ -51,9 +55,14 @@ pub fn init() -> Result<mpi::environment::Universe, TrainError> {
     let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Multiple)
         .ok_or_else(|| TrainError::Input("--distributed mpi: MPI is already initialised".into()))?;
     let world = universe.world();
+    // The processes that share this machine's memory (MPI_Comm_split_type, MPI_COMM_TYPE_SHARED),
+    // in the order of their ranks.
+    let machine = world.split_shared(world.rank());
     let rank = Rank {
         rank: world.rank() as usize,
         size: world.size() as usize,
+        local: machine.rank() as usize,
+        on_machine: machine.size() as usize,
     };
     RANK.set(rank)
         .map_err(|_| TrainError::Input("--distributed mpi: started twice".into()))?;
@@ -391,13 +400,23 @@ mod tests {
         }
     }
 
+    /// Rank `rank` of `size`, all on this machine.
+    fn on_one_machine(rank: usize, size: usize) -> Rank {
+        Rank {
+            rank,
+            size,
+            local: rank,
+            on_machine: size,
+        }
+    }
+
     #[test]
     fn each_rank_keeps_its_slice_and_the_slices_make_the_batch() {
         let device = Device::default();
         for size in 1..=4 {
             let mut joined = Vec::new();
             for rank in 0..size {
-                let slice = Sharded::new(Items, Rank { rank, size }).batch((0..10).collect(), &device);
+                let slice = Sharded::new(Items, on_one_machine(rank, size)).batch((0..10).collect(), &device);
                 // n·r/N .. n·(r+1)/N: slices differ in length by at most one.
                 assert!(
                     slice.len() == 10 / size || slice.len() == 10 / size + 1,
@@ -411,7 +430,7 @@ mod tests {
 
     #[test]
     fn batches_too_small_for_the_ranks_are_refused() {
-        let two = Rank { rank: 0, size: 2 };
+        let two = on_one_machine(0, 2);
         assert!(check_batches(two, 32, 256).is_ok());
         assert!(check_batches(two, 32, 258).is_ok());
         assert_eq!(
@@ -419,6 +438,6 @@ mod tests {
             "--distributed mpi: 2 ranks need at least 2 items in every batch; batches of 32 from 257 training items \
              leave a last batch of 1"
         );
-        assert!(check_batches(Rank { rank: 0, size: 4 }, 2, 8).is_err());
+        assert!(check_batches(on_one_machine(0, 4), 2, 8).is_err());
     }
 }

@@ -24,6 +24,7 @@ use crate::task::Task;
 /// system. The scratch directory goes when the place is dropped.
 pub struct Place {
     run: RunDir,
+    rank: Option<distributed::Rank>,
     _scratch: Option<tempfile::TempDir>,
 }
 
@@ -38,19 +39,25 @@ impl Place {
     /// written (on the others).
     pub fn new(run: &Path, start: Start, devices: usize) -> Result<Self, TrainError> {
         let Some(rank) = distributed::current() else {
-            return Ok(Self::here(run));
+            return Ok(Self::here(run, None));
         };
         if devices > 1 {
             return Err(TrainError::Input(
                 "--distributed mpi trains one device per rank: --devices must be 1".into(),
             ));
         }
-        tracing::info!("rank {} of {}", rank.rank, rank.size);
+        tracing::info!(
+            "rank {} of {} ({} of {} on this machine)",
+            rank.rank,
+            rank.size,
+            rank.local,
+            rank.on_machine
+        );
         if rank.rank == 0 {
             if start == Start::Resume {
                 distributed::share_run(rank, run, run)?;
             }
-            return Ok(Self::here(run));
+            return Ok(Self::here(run, Some(rank)));
         }
         distributed::silence_stdout();
         let scratch = tempfile::tempdir()
@@ -61,14 +68,26 @@ impl Place {
         }
         Ok(Self {
             run: RunDir::new(local),
+            rank: Some(rank),
             _scratch: Some(scratch),
         })
     }
 
-    fn here(run: &Path) -> Self {
+    fn here(run: &Path, rank: Option<distributed::Rank>) -> Self {
         Self {
             run: RunDir::new(run),
+            rank,
             _scratch: None,
+        }
+    }
+
+    /// The device this process trains on, given the one asked for: under
+    /// MPI, the rank's own GPU when several ranks share a machine
+    /// ([`crate::device::for_local_rank`]).
+    pub fn device(&self, device: Device) -> Device {
+        match self.rank {
+            Some(rank) => crate::device::for_local_rank(device, rank.local, rank.on_machine),
+            None => device,
         }
     }
 

@@ -107,10 +107,10 @@ fn run_lifecycle(
     device: Device,
 ) -> Result<RunSummary, TrainError> {
     let lifecycle = Lifecycle {
+        device: place.device(device),
         place,
         start,
         devices,
-        device,
     };
     config.task.train(&config.common, &config.to_map(), lifecycle)
 }

@@ -69,6 +69,24 @@ fn steps(run: &Path, log: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Asserts that the runs in `one` and `two` logged the same losses and BLEU, step by step, for
+/// two epochs, within `tolerance` relative.
+fn same_losses(one: &Path, two: &Path, tolerance: f64) {
+    for epoch in 1..=2 {
+        for (split, log) in [("train", "Loss.log"), ("valid", "Loss.log"), ("valid", "BLEU.log")] {
+            let path = format!("{split}/epoch-{epoch}/{log}");
+            let (a, b) = (steps(one, &path), steps(two, &path));
+            assert_eq!(a.len(), b.len(), "{path}");
+            for (step, (a, b)) in a.iter().zip(&b).enumerate() {
+                assert!(
+                    (a - b).abs() <= tolerance * a.abs().max(1.0),
+                    "{path} step {step}: {a} and {b}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn two_ranks_train_to_the_single_process_losses() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,19 +115,7 @@ fn two_ranks_train_to_the_single_process_losses() {
     // half, weighted by its target tokens, is the mean over the whole batch; the averaged gradient
     // is the whole batch's, so the weights stay equal step after step. The sums differ in order
     // only: 1e-5 relative.
-    for epoch in 1..=2 {
-        for (split, log) in [("train", "Loss.log"), ("valid", "Loss.log"), ("valid", "BLEU.log")] {
-            let path = format!("{split}/epoch-{epoch}/{log}");
-            let (one, two) = (steps(&single, &path), steps(&multi, &path));
-            assert_eq!(one.len(), two.len(), "{path}");
-            for (step, (a, b)) in one.iter().zip(&two).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-5 * a.abs().max(1.0),
-                    "{path} step {step}: {a} and {b}"
-                );
-            }
-        }
-    }
+    same_losses(&single, &multi, 1e-5);
     // 256 / 32 steps and the epoch's value.
     assert_eq!(steps(&single, "train/epoch-1/Loss.log").len(), 256 / 32 + 1);
     // The seed makes a run reproducible for a given number of ranks: again, bit for bit.
@@ -123,6 +129,41 @@ fn two_ranks_train_to_the_single_process_losses() {
             "{log}"
         );
     }
+}
+
+/// The same through a GPU backend: wgpu, which is lavapipe (Mesa's Vulkan on the CPU) on a machine
+/// without a GPU. Lavapipe is not a GPU to `wgpu`, so the two ranks share the default device and
+/// say so; with GPUs, each rank names the one it took.
+#[cfg(feature = "wgpu")]
+#[test]
+fn two_ranks_on_wgpu_train_to_the_single_process_losses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (single, multi) = (dir.path().join("single"), dir.path().join("multi"));
+    let mut args = vec![
+        "train",
+        "reverse",
+        "--device",
+        "wgpu",
+        "--run-dir",
+        single.to_str().unwrap(),
+    ];
+    args.extend(["--train-size", "256"]);
+    args.extend(SMALL);
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = reverse_on_two_ranks(&["--device", "wgpu", "--run-dir", multi.to_str().unwrap()])
+        .args(["--train-size", "256"])
+        .args(SMALL)
+        .env("RUST_LOG", "info,burn_train=warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    let chose = said.contains("the 2 ranks on this machine share its default device")
+        || (said.contains("local rank 0 of 2 trains on") && said.contains("local rank 1 of 2 trains on"));
+    assert!(chose, "{said}");
+    // The GPU's reductions differ from the CPU's in order, not in kind: 1e-5 relative as on flex.
+    same_losses(&single, &multi, 1e-5);
 }
 
 #[test]
