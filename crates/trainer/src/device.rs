@@ -1,6 +1,8 @@
 //! Choosing the device, once, in the program: a Cargo feature compiles
 //! backends in, a name picks one at run time. The libraries (`attention-core`,
 //! `models`, and this crate's tasks) take a `&Device` and never a name.
+//! Under MPI, the run's lifecycle gives each rank of a machine its own GPU
+//! in place of wgpu's default device ([`for_local_rank`]).
 //!
 //! - **Compile time**: the features `flex` (pure-Rust CPU), `ndarray` (CPU,
 //!   deprecated upstream) and `wgpu` (GPU through Vulkan, Metal or DX12) of
@@ -129,22 +131,27 @@ pub fn select(name: Option<&str>) -> Result<Device, TrainError> {
 /// The device of the `local`-th of `on_machine` processes that train
 /// together on one machine (the ranks of an MPI job): `device` itself,
 /// unless it is wgpu's default device and several ranks share the machine.
-/// Then each rank takes a GPU of its own, the `local`-th of the machine's
-/// GPUs (discrete ones first, then integrated, then virtual), as `wgpu`
-/// enumerates them; with fewer GPUs than ranks, the ranks take them in
-/// turn and share (and a warning says so). Without any GPU (a software
+/// Then each rank takes a GPU of its own: the `local`-th of the machine's
+/// GPUs of the best kind it has (discrete, else integrated, else virtual),
+/// in `wgpu`'s order. With fewer GPUs than ranks, the ranks take them in
+/// turn and share, and a warning says so. Without any GPU (a software
 /// rasterizer such as lavapipe is not one), the ranks share the default
-/// device. A device named more precisely is kept, and so is any CPU
-/// backend: each rank is a process of its own there.
+/// device. Kept as they are: a device named more precisely, any CPU backend
+/// (each rank is a process of its own there), and the default device when
+/// `CUBECL_WGPU_DEFAULT_DEVICE` chooses it (a launcher that gives each rank
+/// its GPU that way).
 pub fn for_local_rank(device: Device, local: usize, on_machine: usize) -> Device {
     #[cfg(feature = "wgpu")]
-    if on_machine > 1 && device == Device::wgpu(burn::tensor::DeviceKind::DefaultDevice) {
+    if on_machine > 1
+        && device == Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
+        && std::env::var_os("CUBECL_WGPU_DEFAULT_DEVICE").is_none()
+    {
         let gpus = wgpu_gpus();
         return match gpu_of(local, gpus.len()) {
             Some(index) => {
                 if on_machine > gpus.len() {
                     tracing::warn!(
-                        "{on_machine} ranks on this machine share its {} GPU{}",
+                        "wgpu lists {} GPU{} for the {on_machine} ranks on this machine: they share",
                         gpus.len(),
                         if gpus.len() == 1 { "" } else { "s" }
                     );
@@ -164,8 +171,9 @@ pub fn for_local_rank(device: Device, local: usize, on_machine: usize) -> Device
     device
 }
 
-/// This machine's GPUs as `wgpu` lists them: discrete, then integrated, then
-/// virtual, each kind in its own order.
+/// This machine's GPUs of the best kind it has, as `wgpu` lists them: the
+/// discrete ones, else the integrated ones, else the virtual ones. Ranks
+/// train in step, so one slower GPU would hold up the whole job.
 #[cfg(feature = "wgpu")]
 fn wgpu_gpus() -> Vec<Device> {
     use burn::tensor::{DeviceKind, DeviceType};
@@ -177,12 +185,14 @@ fn wgpu_gpus() -> Vec<Device> {
     ];
     kinds
         .into_iter()
-        .flat_map(|kind| {
+        .map(|kind| {
             (0..)
-                .map(move |index| Device::wgpu(kind(index)))
+                .map(|index| Device::wgpu(kind(index)))
                 .take_while(|device| listed.contains(device))
+                .collect::<Vec<_>>()
         })
-        .collect()
+        .find(|gpus| !gpus.is_empty())
+        .unwrap_or_default()
 }
 
 /// Which of `gpus` GPUs the `local`-th rank of a machine takes: its own

@@ -131,14 +131,19 @@ pub fn broadcast_bytes(_: &[u8]) -> Vec<u8> {
     unreachable!("a rank exists only under --distributed mpi, which needs the `mpi` feature")
 }
 
-/// Points stdout at /dev/null: the ranks other than 0 train as rank 0 does, and rank 0 alone
-/// reports.
+/// Points stdout at /dev/null for the rest of the process: the ranks other than 0 train as rank 0
+/// does, and rank 0 alone reports. What was printed before is flushed first.
 pub fn silence_stdout() {
-    use std::os::fd::AsRawFd as _;
-    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        // SAFETY: dup2 on two open descriptors; stdout's buffer holds nothing yet.
-        unsafe {
-            libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd as _;
+        if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+            // SAFETY: dup2 on two open descriptors; stdout was just flushed.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+            }
         }
     }
 }

@@ -20,10 +20,20 @@ use crate::tasks::translate::{TranslateConfig, Translator};
 /// resolves the device from the config's `device` name
 /// ([`crate::device::select`]).
 ///
+/// Under MPI (after [`crate::distributed::init`]), this process is one rank
+/// of a data-parallel job, and the run's lifecycle places it
+/// ([`crate::lifecycle::Place`]): ranks other than 0 train in a scratch
+/// directory and their stdout is pointed at /dev/null for good; wgpu's
+/// default device becomes the rank's own GPU
+/// ([`crate::device::for_local_rank`]). On an error, call
+/// [`crate::distributed::abort`], or the other ranks wait for this one.
+///
 /// # Errors
 ///
 /// Bad configuration, a run directory that is not empty, an unknown device,
 /// a write that fails, or a training that fails (a non-finite loss, say).
+/// Under MPI also: more than one device per rank, ranks whose config or
+/// data differ, and batches that cannot be split over the ranks.
 ///
 /// # Example
 ///
@@ -47,15 +57,18 @@ pub fn train(config: &TrainConfig, run: &Path, devices: usize, device: &Device) 
 
 /// Continues the unfinished run in `run` from its last complete checkpoint,
 /// on `devices` copies of a device, with the config the run saved. `change`
-/// sees that config first: it may change what a resumed run can change
-/// (its epochs, its device's name), and returns the device to train on.
-/// Returns the config trained with and the summary. `task`, when given, is
-/// the task the run must be of.
+/// sees that config first: it may change what a resumed run can change (its
+/// epochs, its device's name), and returns the device to train on. Returns
+/// the config trained with and the summary. `task`, when given, is the task
+/// the run must be of. Under MPI, as [`train`]; the other ranks resume from
+/// rank 0's run, which it sends them.
 ///
 /// # Errors
 ///
 /// A directory that holds no run of `task`, a finished run with no epochs
-/// left, what `change` returns, and the errors of [`train`].
+/// left, what `change` returns, a `change` to anything but the epochs and
+/// the device, an unreadable or unwritable run, and a training that fails;
+/// under MPI, the errors [`train`] lists there.
 ///
 /// # Example
 ///
@@ -74,6 +87,13 @@ pub fn train(config: &TrainConfig, run: &Path, devices: usize, device: &Device) 
 ///     Ok(device.clone())
 /// })?;
 /// assert_eq!((config.common.epochs, summary.epochs), (2, 2));
+/// // Not the seed: a resumed run keeps its config.
+/// let refused = trainer::training::resume(&run, None, 1, |config| {
+///     config.common.epochs = 3;
+///     config.common.seed += 1;
+///     Ok(device.clone())
+/// });
+/// assert!(refused.unwrap_err().to_string().contains("only the epochs and the device can change"));
 /// # Ok::<(), trainer::TrainError>(())
 /// ```
 pub fn resume(
@@ -85,8 +105,17 @@ pub fn resume(
     check_devices(devices)?;
     // Under MPI the other ranks read the run from their place, where rank 0 sent it.
     let place = Place::new(run, Start::Resume, devices)?;
-    let mut config = TrainConfig::read(place.run(), task)?;
+    let saved = TrainConfig::read(place.run(), task)?;
+    let mut config = saved.clone();
     let device = change(&mut config)?;
+    let mut fixed = config.clone();
+    (fixed.common.epochs, fixed.common.device) = (saved.common.epochs, saved.common.device.clone());
+    if fixed != saved {
+        return Err(TrainError::Input(format!(
+            "{}: a resumed run keeps its saved config; only the epochs and the device can change",
+            run.display()
+        )));
+    }
     config.validate()?;
     let summary = run_lifecycle(&config, place, Start::Resume, devices, device)?;
     Ok((config, summary))

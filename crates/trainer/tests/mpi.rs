@@ -159,11 +159,14 @@ fn two_ranks_on_wgpu_train_to_the_single_process_losses() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let said = text(&out);
-    let chose = said.contains("the 2 ranks on this machine share its default device")
-        || (said.contains("local rank 0 of 2 trains on") && said.contains("local rank 1 of 2 trains on"));
-    assert!(chose, "{said}");
-    // The GPU's reductions differ from the CPU's in order, not in kind: 1e-5 relative as on flex.
-    same_losses(&single, &multi, 1e-5);
+    let shared = said.contains("the 2 ranks on this machine share its default device");
+    let own = said.contains("local rank 0 of 2 trains on") && said.contains("local rank 1 of 2 trains on");
+    assert!(shared || own, "{said}");
+    // The sums run in another order than in one process, not another kind: 1e-5 relative as on
+    // flex, on one device. Where each rank took a GPU of its own, rank 1 computes on other
+    // hardware than the single process, whose kernels may round otherwise: 1e-4 there (not
+    // measured; this machine has no GPU).
+    same_losses(&single, &multi, if own { 1e-4 } else { 1e-5 });
 }
 
 #[test]
