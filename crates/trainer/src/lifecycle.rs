@@ -55,6 +55,9 @@ impl Place {
         );
         if rank.rank == 0 {
             if start == Start::Resume {
+                // A directory that holds no run is refused as in one process, before anything is
+                // sent (the other ranks end with the job).
+                RunDir::new(run).read_fields()?;
                 distributed::share_run(rank, run, run)?;
             }
             return Ok(Self::here(run, Some(rank)));

@@ -259,6 +259,25 @@ fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
 }
 
 #[test]
+fn resuming_a_directory_without_a_run_is_refused_as_in_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let out = reverse_on_two_ranks(&["--resume", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // The message of `attn train --resume` in one process (run_dir.rs, `read_fields`), from rank 0.
+    let said = text(&out);
+    assert!(
+        said.contains(&format!(
+            "error: rank 0: {}: not a run directory (no config.json)",
+            missing.display()
+        )),
+        "{said}"
+    );
+}
+
+#[test]
 fn ranks_given_another_config_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
