@@ -158,53 +158,34 @@ pub fn share_run(rank: Rank, from: &std::path::Path, into: &std::path::Path) -> 
     let io = |path: &std::path::Path, e: std::io::Error| TrainError::Io(format!("{}: {e}", path.display()));
     let mut packed = Vec::new();
     if rank.rank == 0 {
-        let mut pending = vec![from.to_path_buf()];
-        let mut files = Vec::new();
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
-                let path = entry.map_err(|e| io(&dir, e))?.path();
-                let relative = path.strip_prefix(from).unwrap_or(&path).to_path_buf();
-                if relative == std::path::Path::new("train") || relative == std::path::Path::new("valid") {
-                    continue;
-                }
-                if path.is_dir() {
-                    pending.push(path);
-                } else {
-                    files.push(relative);
-                }
+        // A tar archive in memory, files in name order; the metric logs (`train/`, `valid/`) stay.
+        let logs = |entry: &walkdir::DirEntry| {
+            entry.depth() == 1
+                && ["train", "valid"]
+                    .map(std::ffi::OsStr::new)
+                    .contains(&entry.file_name())
+        };
+        let mut archive = tar::Builder::new(Vec::new());
+        for entry in walkdir::WalkDir::new(from)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !logs(e))
+        {
+            let entry = entry.map_err(|e| TrainError::Io(e.to_string()))?;
+            if entry.file_type().is_file() {
+                let relative = entry.path().strip_prefix(from).unwrap_or(entry.path());
+                archive
+                    .append_path_with_name(entry.path(), relative)
+                    .map_err(|e| io(entry.path(), e))?;
             }
         }
-        files.sort();
-        for relative in files {
-            let bytes = std::fs::read(from.join(&relative)).map_err(|e| io(&from.join(&relative), e))?;
-            let name = relative.to_string_lossy().into_owned().into_bytes();
-            for part in [name, bytes] {
-                packed.extend((part.len() as u64).to_le_bytes());
-                packed.extend(part);
-            }
-        }
+        packed = archive.into_inner().map_err(|e| io(from, e))?;
     }
     let packed = broadcast_bytes(&packed);
     if rank.rank == 0 {
         return Ok(());
     }
-    // Length-prefixed parts: a file's name, then its bytes.
-    let mut parts = Vec::new();
-    let mut at = 0;
-    while at < packed.len() {
-        let length = u64::from_le_bytes(packed[at..at + 8].try_into().expect("8 bytes")) as usize;
-        parts.push(&packed[at + 8..at + 8 + length]);
-        at += 8 + length;
-    }
-    for pair in parts.chunks(2) {
-        let [name, bytes] = pair else { break };
-        let path = into.join(String::from_utf8_lossy(name).as_ref());
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        }
-        std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
-    }
-    Ok(())
+    tar::Archive::new(&packed[..]).unpack(into).map_err(|e| io(into, e))
 }
 
 fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {

@@ -69,20 +69,25 @@ fn steps(run: &Path, log: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Asserts that the runs in `one` and `two` logged the same values in `log`, step by step, within
+/// `tolerance` relative.
+fn same_steps(one: &Path, two: &Path, log: &str, tolerance: f64) {
+    let (a, b) = (steps(one, log), steps(two, log));
+    assert_eq!(a.len(), b.len(), "{log}");
+    for (step, (a, b)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            (a - b).abs() <= tolerance * a.abs().max(1.0),
+            "{log} step {step}: {a} and {b}"
+        );
+    }
+}
+
 /// Asserts that the runs in `one` and `two` logged the same losses and BLEU, step by step, for
 /// two epochs, within `tolerance` relative.
 fn same_losses(one: &Path, two: &Path, tolerance: f64) {
     for epoch in 1..=2 {
         for (split, log) in [("train", "Loss.log"), ("valid", "Loss.log"), ("valid", "BLEU.log")] {
-            let path = format!("{split}/epoch-{epoch}/{log}");
-            let (a, b) = (steps(one, &path), steps(two, &path));
-            assert_eq!(a.len(), b.len(), "{path}");
-            for (step, (a, b)) in a.iter().zip(&b).enumerate() {
-                assert!(
-                    (a - b).abs() <= tolerance * a.abs().max(1.0),
-                    "{path} step {step}: {a} and {b}"
-                );
-            }
+            same_steps(one, two, &format!("{split}/epoch-{epoch}/{log}"), tolerance);
         }
     }
 }
@@ -359,15 +364,9 @@ fn a_resumed_job_continues_as_a_resumed_single_process_does() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("resuming at epoch 2 of 2"), "{}", text(&out));
-    let path = "train/epoch-2/Loss.log";
-    let (one, two) = (steps(&single, path), steps(&multi, path));
-    assert_eq!(one.len(), 256 / 32 + 1);
-    assert_eq!(one.len(), two.len());
-    for (step, (a, b)) in one.iter().zip(&two).enumerate() {
-        assert!(
-            (a - b).abs() <= 1e-5 * a.abs().max(1.0),
-            "{path} step {step}: {a} and {b}"
-        );
-    }
+    // The resumed epoch's 256 / 32 steps and its value; 1e-5 as in the test above.
+    let log = "train/epoch-2/Loss.log";
+    assert_eq!(steps(&single, log).len(), 256 / 32 + 1);
+    same_steps(&single, &multi, log, 1e-5);
     assert!(multi.join("model.bpk").exists());
 }
