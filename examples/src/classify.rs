@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use trainer::TrainError;
 use trainer::config::{CommonConfig, TrainConfig};
+use trainer::report::evaluation::ClassifyReport;
+use trainer::report::prediction::WordPrediction;
 use trainer::task::Task;
-use trainer::tasks::classify::{ClassifyConfig, ClassifyReport, WordPrediction, classify};
+use trainer::tasks::classify::ClassifyConfig;
 
 /// Words the example classifies, one per language of the default lists.
 pub const WORDS: [&str; 5] = ["schmetterling", "weather", "fromage", "mariposa", "farfalla"];
@@ -76,11 +78,11 @@ pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     let device = trainer::device::select(options.common.device.as_deref())?;
     let train_seconds = crate::train_or_reuse(&options.run, &options.config(), options.devices, &device)?;
     let trained = trainer::training::classifier(&options.run, &device)?;
-    let test = trained.evaluate(&device)?;
+    let test = trained.evaluate()?;
     let predictions = options
         .words
         .iter()
-        .map(|w| classify(&trained, w, &device))
+        .map(|w| trained.classify(w))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(first) = predictions.first() {
         let heads = first.attention.first().map_or(1, Vec::len);

@@ -25,8 +25,9 @@ use trainer::training::{resume, train};
 
 /// Trains `config` in `run` unless a finished run is there: an absent or
 /// empty directory starts fresh, an unfinished run is resumed (with its own
-/// saved config), a finished one is reused. Returns the seconds spent
-/// training, 0 when the run was reused.
+/// saved config), a finished one is reused (opening it, after, checks that
+/// it is of the task). Returns the seconds spent training, 0 when the run
+/// was reused.
 ///
 /// # Errors
 ///
@@ -35,7 +36,6 @@ pub fn train_or_reuse(run: &Path, config: &TrainConfig, devices: usize, device: 
     let dir = RunDir::new(run);
     let task = Some(config.task.name());
     if dir.is_finished() {
-        TrainConfig::read(&dir, task)?;
         tracing::info!(
             "{}: already trained, reusing it (delete the directory to train again)",
             run.display()

@@ -116,6 +116,7 @@ pub mod cache;
 pub mod error;
 mod extension;
 mod flash;
+mod heads;
 pub mod interop;
 mod layer_norm;
 mod linear;

@@ -162,30 +162,13 @@ pub fn fused(
     if crate::extension::runs_cpu_kernel(&query.device()) {
         return crate::flash::attention(query, key, value, mask, scale, crate::flash::DEFAULT_BLOCK);
     }
-    let (key, value) = repeat_kv_heads(key, value, n_heads);
+    let (key, value) = crate::heads::repeat_kv_heads(key, value, n_heads);
     let options = AttentionModuleOptions {
         scale: Some(scale),
         softcap: None,
         is_causal: false,
     };
     attention(query, key, value, mask, None, options) // [batch, n_heads, tgt_len, d_head]
-}
-
-/// Key and value heads repeated up to `n_heads` (grouped-query attention for
-/// the paths whose kernels take one key/value head per query head).
-pub(crate) fn repeat_kv_heads(key: Tensor<4>, value: Tensor<4>, n_heads: usize) -> (Tensor<4>, Tensor<4>) {
-    let [batch, n_kv_heads, src_len, _] = key.dims();
-    if n_kv_heads == n_heads {
-        return (key, value);
-    }
-    let group = n_heads / n_kv_heads;
-    let repeat = |t: Tensor<4>| {
-        let [_, _, _, width] = t.dims();
-        t.unsqueeze_dim::<5>(2)
-            .expand([batch, n_kv_heads, group, src_len, width])
-            .reshape([batch, n_heads, src_len, width]) // [batch, n_heads, src_len, width]
-    };
-    (repeat(key), repeat(value))
 }
 
 /// The context only, `block` queries by `block` keys at a time, with a

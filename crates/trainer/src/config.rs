@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::TrainError;
-use crate::run_dir::{RELEASE, RunDir};
+use crate::run_dir::{RELEASE, RELEASE_0_1, RunDir};
 use crate::tasks::TaskConfig;
 
 pub use crate::session::{CommonConfig, ScheduleName};
@@ -224,27 +224,35 @@ const RELEASE_0_1_FIELDS: [&str; 35] = [
 ];
 
 impl TrainConfig {
-    /// Reads the config of the run in `run`, checking that it holds a run
-    /// of `task` when one is given. A `config.json` without a `release` was
-    /// written by release 0.1.0 and is read as that release wrote it.
+    /// Opens the run in `path` ([`RunDir::open`], the one read of its `config.json`) and reads
+    /// its config ([`from_run`](Self::from_run)).
     ///
     /// # Errors
     ///
-    /// If the directory holds no readable config, a config another release
-    /// wrote that this one cannot read (the message names that release), or a
-    /// run of another task.
-    pub fn read(run: &RunDir, task: Option<&str>) -> Result<Self, TrainError> {
+    /// As [`RunDir::open`] and [`from_run`](Self::from_run).
+    pub fn open(path: &Path, task: Option<&str>) -> Result<(RunDir, Self), TrainError> {
+        let (run, fields) = RunDir::open(path)?;
+        let config = Self::from_run(&run, fields, task)?;
+        Ok((run, config))
+    }
+
+    /// The config of the run `run`, from the `fields` of its `config.json`, checking that it holds
+    /// a run of `task` when one is given. A `config.json` without a `release` was written by
+    /// release 0.1.0 and is read as that release wrote it.
+    ///
+    /// # Errors
+    ///
+    /// A config another release wrote that this one cannot read (the message names that
+    /// release), or a run of another task.
+    pub fn from_run(run: &RunDir, fields: Map<String, Value>, task: Option<&str>) -> Result<Self, TrainError> {
         let path = run.config_path();
-        let (release, fields) = run.read_fields()?;
-        let config = match release {
-            None => Self::from_release_0_1(fields)
+        let config = match run.release() {
+            RELEASE_0_1 => Self::from_release_0_1(fields)
                 .map_err(|e| TrainError::Input(format!("{}: written by release 0.1.0: {e}", path.display()))),
-            Some(release) if release == RELEASE => {
-                Self::from_map(fields).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
-            }
+            RELEASE => Self::from_map(fields).map_err(|e| TrainError::Input(format!("{}: {e}", path.display()))),
             // An earlier release wrote no key for the fields added since; they
             // take the values that release ran with.
-            Some(release) => Self::task_named_in(&fields)
+            release => Self::task_named_in(&fields)
                 .and_then(|task| Self::for_earlier_release(&task))
                 .and_then(|defaults| defaults.merged(fields))
                 .map_err(|e| {
@@ -308,9 +316,10 @@ impl TrainConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::classify::ClassifyConfig;
+    use crate::tasks::Registered;
+    use crate::tasks::classify::Classify;
     use crate::tasks::seq2seq::AttentionName;
-    use crate::tasks::translate::TranslateConfig;
+    use crate::tasks::translate::Translate;
 
     #[test]
     fn a_file_overrides_the_defaults_of_its_task() {
@@ -377,14 +386,14 @@ mod tests {
         };
         let config = TrainConfig::from_release_0_1(old).unwrap();
         assert_eq!(config.common.seed, 7);
-        let section = config.task.section::<ClassifyConfig>().unwrap();
+        let section = Classify::section(&config.task).unwrap();
         assert_eq!(
             section.transformer.d_model, 96,
             "0.1.0's d_hidden was the classifier's width"
         );
         assert_eq!(section.per_language, Some(100));
         assert!(section.words.is_empty());
-        assert!(config.task.section::<TranslateConfig>().is_none());
+        assert!(Translate::section(&config.task).is_none());
         // Release 0.1.0 read words without `<eos>`, with no bag of n-grams and
         // the base-257 hash; its runs keep reading them so.
         assert!(!section.end_marker);
@@ -400,7 +409,7 @@ mod tests {
             let config = TrainConfig::from_file(&dir.join(file), "translate").unwrap();
             config.validate().unwrap();
             assert_eq!(config.common.epochs, epochs, "{file}");
-            let section = config.task.section::<TranslateConfig>().unwrap();
+            let section = Translate::section(&config.task).unwrap();
             assert_eq!(
                 (section.seq2seq.rnn.d_embed, section.seq2seq.rnn.d_hidden),
                 (d_embed, d_hidden),
@@ -436,8 +445,8 @@ mod tests {
     #[test]
     fn a_classify_run_of_release_0_2_reads_its_words_as_that_release_did() {
         let (_dir, run) = classify_run_of_release_0_2();
-        let config = TrainConfig::read(&run, Some("classify")).unwrap();
-        let section = config.task.section::<ClassifyConfig>().unwrap();
+        let (_, config) = TrainConfig::open(run.path(), Some("classify")).unwrap();
+        let section = Classify::section(&config.task).unwrap();
         assert!(!section.end_marker);
         assert_eq!(section.ngram_logits, 0);
         assert_eq!(section.ngram_hash, crate::tasks::classify::NgramHashName::Base257);
@@ -446,10 +455,10 @@ mod tests {
     #[test]
     fn this_release_requires_every_field() {
         let (_dir, run) = classify_run_of_release_0_2();
-        let (_, mut fields) = run.read_fields().unwrap();
+        let (_, mut fields) = RunDir::open(run.path()).unwrap();
         fields.insert("release".into(), Value::String(RELEASE.into()));
         std::fs::write(run.config_path(), serde_json::to_string(&fields).unwrap()).unwrap();
-        let error = TrainConfig::read(&run, Some("classify")).unwrap_err().to_string();
+        let error = TrainConfig::open(run.path(), Some("classify")).unwrap_err().to_string();
         // Serde names the first of the missing fields, in declaration order.
         assert!(error.contains("missing field `ngram_hash`"), "{error}");
     }

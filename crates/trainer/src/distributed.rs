@@ -13,6 +13,9 @@
 //!
 //! Only rank 0 writes the run directory; the other ranks train in a temporary directory of their
 //! own, deleted at the end ([`crate::lifecycle::Place`]).
+//!
+//! This file holds the MPI calls and nothing else: the training session
+//! ([`crate::session::Session`]) calls them for every task, and no task sees them.
 
 use std::sync::OnceLock;
 
@@ -131,63 +134,6 @@ pub fn broadcast_bytes(_: &[u8]) -> Vec<u8> {
     unreachable!("a rank exists only under --distributed mpi, which needs the `mpi` feature")
 }
 
-/// Points stdout at /dev/null for the rest of the process: the ranks other than 0 train as rank 0
-/// does, and rank 0 alone reports. What was printed before is flushed first.
-pub fn silence_stdout() {
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd as _;
-        if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
-            // SAFETY: dup2 on two open descriptors; stdout was just flushed.
-            unsafe {
-                libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
-            }
-        }
-    }
-}
-
-/// Rank 0's run in `from` (its config, vocabularies, splits and checkpoints; not its metric logs),
-/// written to `into` on the other ranks: what they resume from, on any machine.
-///
-/// # Errors
-///
-/// A file rank 0 cannot read, or one another rank cannot write.
-pub fn share_run(rank: Rank, from: &std::path::Path, into: &std::path::Path) -> Result<(), TrainError> {
-    let io = |path: &std::path::Path, e: std::io::Error| TrainError::Io(format!("{}: {e}", path.display()));
-    let mut packed = Vec::new();
-    if rank.rank == 0 {
-        // A tar archive in memory, files in name order; the metric logs (`train/`, `valid/`) stay.
-        let logs = |entry: &walkdir::DirEntry| {
-            entry.depth() == 1
-                && ["train", "valid"]
-                    .map(std::ffi::OsStr::new)
-                    .contains(&entry.file_name())
-        };
-        let mut archive = tar::Builder::new(Vec::new());
-        for entry in walkdir::WalkDir::new(from)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| !logs(e))
-        {
-            let entry = entry.map_err(|e| TrainError::Io(e.to_string()))?;
-            if entry.file_type().is_file() {
-                let relative = entry.path().strip_prefix(from).unwrap_or(entry.path());
-                archive
-                    .append_path_with_name(entry.path(), relative)
-                    .map_err(|e| io(entry.path(), e))?;
-            }
-        }
-        packed = archive.into_inner().map_err(|e| io(from, e))?;
-    }
-    let packed = broadcast_bytes(&packed);
-    if rank.rank == 0 {
-        return Ok(());
-    }
-    tar::Archive::new(&packed[..]).unpack(into).map_err(|e| io(into, e))
-}
-
 fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor
         .into_data()
@@ -268,45 +214,16 @@ pub fn average<M: Module>(
     )
 }
 
-/// FNV-1a, 64 bits: a hash that is the same in every process and release.
-fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// The hash of what a run trains on: its `config.json`, `vocab.json` and `splits/`, file names
-/// and contents, in name order.
-///
-/// # Errors
-///
-/// A file that cannot be read.
-pub fn run_hash(run: &std::path::Path) -> Result<u64, TrainError> {
-    let mut files = vec![run.join("config.json"), run.join("vocab.json")];
-    if let Ok(entries) = std::fs::read_dir(run.join("splits")) {
-        let mut splits: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        splits.sort();
-        files.extend(splits);
-    }
-    let mut hash = 0xcbf2_9ce4_8422_2325;
-    for file in files.iter().filter(|f| f.is_file()) {
-        let bytes = std::fs::read(file).map_err(|e| TrainError::Io(format!("{}: {e}", file.display())))?;
-        let name = file.strip_prefix(run).unwrap_or(file).to_string_lossy();
-        hash = fnv1a(fnv1a(hash, name.as_bytes()), &bytes);
-    }
-    Ok(hash)
-}
-
-/// Refuses to train unless every rank's run has rank 0's [`run_hash`]: ranks given another
-/// config, or reading other data, would train another model each. On refusal every rank first
-/// runs `undo` (a fresh run removes the directory it created), then waits for the others to have
-/// done so, since the first error ends the whole job.
+/// Refuses to train unless every rank's `mine` is rank 0's: ranks given another config, or
+/// reading other data, would train another model each (`mine` is the hash of what this rank's
+/// run trains on, `RunDir::fingerprint`). On refusal every rank first runs `undo` (a fresh run
+/// removes the directory it created), then waits for the others to have done so, since the first
+/// error ends the whole job.
 ///
 /// # Errors
 ///
 /// `TrainError::Input` on every rank when any rank differs, naming this rank if it is one.
-pub fn agree(rank: Rank, run: &std::path::Path, undo: impl FnOnce()) -> Result<(), TrainError> {
-    let mine = run_hash(run)?;
+pub fn agree(rank: Rank, mine: u64, undo: impl FnOnce()) -> Result<(), TrainError> {
     let theirs = broadcast_bytes(&mine.to_le_bytes());
     let theirs = u64::from_le_bytes(theirs.try_into().unwrap_or([0; 8]));
     let mut differing = [f32::from(u8::from(mine != theirs))];

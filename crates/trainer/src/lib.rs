@@ -5,19 +5,25 @@
 //! # The house
 //!
 //! - [`task`]: the seam, [`task::Task`]: a task's config section, data,
-//!   model, learner step, evaluation and report.
+//!   model and learner step; and [`task::Trained`], a finished run's model
+//!   opened for use.
 //! - [`tasks`]: one file per task, and the one list of them.
 //! - [`lifecycle`] and [`session`]: a run's lifecycle and what a task trains
 //!   in, the same for every task.
-//! - [`training`]: `attn train` and `attn eval` as functions, and the
-//!   trained models of a run.
+//! - [`training`]: `attn train` and `attn eval` as functions, and a finished
+//!   run opened once.
 //! - [`run_dir`]: the run directory and every file name in it.
+//! - [`files`]: the one way a file is written: atomically, mode 0644, never
+//!   over what is not a regular file.
 //! - [`config`]: the common fields and the task's section, from files and
 //!   flags.
 //! - [`data`]: where sentences and words come from, the tokenizer,
 //!   vocabularies and splits.
-//! - [`report`]: heatmaps, BLEU, progress lines.
+//! - [`report`]: heatmaps, BLEU, progress lines, translated sentences and
+//!   classified words as people read them.
 //! - [`device`]: the backend, chosen by name once, in the program.
+//! - [`distributed`]: the MPI calls of `--distributed mpi`, which the
+//!   session makes for every task.
 //!
 //! `docs/architecture.md` says what goes where.
 //!
@@ -41,9 +47,9 @@
 //! let summary = trainer::training::train(&config, &run, 1, &device)?;
 //! assert_eq!(summary.epochs, 1);
 //! let translator = trainer::training::translator(&run, &device)?;
-//! let report = translator.evaluate(Decoding::Greedy, &device)?;
+//! let report = translator.evaluate(Decoding::Greedy)?;
 //! assert_eq!(report.sentences, 30); // a tenth of the training size
-//! let translation = translator.translate("I love you", Decoding::Greedy, &device)?;
+//! let translation = translator.translate("I love you", Decoding::Greedy)?;
 //! assert_eq!(translation.source, ["i", "love", "you"]);
 //! assert_eq!(translation.attention.len(), translation.output.len());
 //! # Ok::<(), trainer::TrainError>(())
@@ -56,6 +62,7 @@ pub mod config;
 pub mod data;
 pub mod device;
 pub mod distributed;
+pub mod files;
 pub mod lifecycle;
 pub mod metrics;
 pub mod report;

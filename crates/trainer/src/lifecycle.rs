@@ -57,23 +57,36 @@ impl Place {
             if start == Start::Resume {
                 // A directory that holds no run is refused as in one process, before anything is
                 // sent (the other ranks end with the job).
-                RunDir::new(run).read_fields()?;
-                distributed::share_run(rank, run, run)?;
+                let run = RunDir::new(run);
+                run.check_is_run()?;
+                distributed::broadcast_bytes(&run.archive()?);
             }
             return Ok(Self::here(run, Some(rank)));
         }
-        distributed::silence_stdout();
+        silence_stdout();
         let scratch = tempfile::tempdir()
             .map_err(|e| TrainError::Io(format!("rank {}: no scratch directory: {e}", rank.rank)))?;
-        let local = scratch.path().join("run");
+        let local = RunDir::new(scratch.path().join("run"));
         if start == Start::Resume {
-            distributed::share_run(rank, run, &local)?;
+            local.unpack(&distributed::broadcast_bytes(&[]))?;
         }
         Ok(Self {
-            run: RunDir::new(local),
+            run: local,
             rank: Some(rank),
             _scratch: Some(scratch),
         })
+    }
+
+    /// Opens the run this process keeps ([`RunDir::open`]): the one read of a resumed run's
+    /// `config.json`, whose fields it returns.
+    ///
+    /// # Errors
+    ///
+    /// As [`RunDir::open`].
+    pub fn open(&mut self) -> Result<Map<String, Value>, TrainError> {
+        let (run, fields) = RunDir::open(self.run.path())?;
+        self.run = run;
+        Ok(fields)
     }
 
     fn here(run: &Path, rank: Option<distributed::Rank>) -> Self {
@@ -156,7 +169,7 @@ impl Lifecycle {
         if let Some(rank) = distributed::current() {
             // A refused fresh run leaves no directory behind (a resumed one keeps its own).
             let fresh = self.start == Start::Fresh;
-            distributed::agree(rank, run.path(), || {
+            distributed::agree(rank, run.fingerprint(fields)?, || {
                 if fresh {
                     let _ = std::fs::remove_dir_all(run.path());
                 }
@@ -172,5 +185,22 @@ impl Lifecycle {
             resume_from,
         };
         T::fit(section, data, &session)
+    }
+}
+
+/// Points stdout at /dev/null for the rest of the process: the ranks other than 0 train as rank 0
+/// does, and rank 0 alone reports. What was printed before is flushed first.
+fn silence_stdout() {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd as _;
+        if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+            // SAFETY: dup2 on two open descriptors; stdout was just flushed.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO);
+            }
+        }
     }
 }

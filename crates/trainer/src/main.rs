@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use burn::prelude::Device;
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use trainer::TrainError;
 use trainer::config::TrainConfig;
+use trainer::report::translation::format_matrix;
 use trainer::task::Decoding;
-use trainer::tasks::classify::classify;
-use trainer::tasks::translate::format_matrix;
-use trainer::tasks::{TaskConfig, given_ids};
+use trainer::tasks::TaskConfig;
 use trainer::training;
 
 /// Flex allocates a buffer for every operation's output; mimalloc reuses them where glibc's malloc
@@ -36,23 +36,43 @@ enum Command {
     /// Train a model on a task; writes a run directory (see docs/training.md).
     Train(TrainCommand),
     /// Evaluate a trained run on its test split: BLEU and exact match, or accuracy and a confusion matrix.
-    Eval {
-        /// The run directory.
-        #[arg(long)]
-        run: PathBuf,
-        /// Decode with beam search of this width instead of greedily.
-        #[arg(long, value_name = "WIDTH")]
-        beam: Option<usize>,
-        /// Backend: flex, ndarray or wgpu (those compiled in).
-        #[arg(long)]
-        device: Option<String>,
-    },
+    Eval(EvalArgs),
     /// Translate sentences with a trained run and show the attention matrix of each.
     Translate(TranslateArgs),
     /// Tell the language of words with a trained classify run.
     Classify(ClassifyArgs),
     /// Explore a translate or classify run in the browser: its attention, curves and config.
     Serve(ServeArgs),
+}
+
+/// The backend a command runs on: one argument, the same for every command that opens a run
+/// (`attn train` takes it as a field of its config).
+#[derive(Args, Debug)]
+#[group(skip)]
+struct DeviceArg {
+    /// Backend: flex, ndarray or wgpu (those compiled in); BURN_DEVICE or Burn's choice if absent.
+    #[arg(long)]
+    device: Option<String>,
+}
+
+impl DeviceArg {
+    /// The device named, chosen once for the command.
+    fn select(&self) -> Result<Device, TrainError> {
+        trainer::device::select(self.device.as_deref())
+    }
+}
+
+#[derive(Args, Debug)]
+#[group(skip)]
+struct EvalArgs {
+    /// The run directory.
+    #[arg(long)]
+    run: PathBuf,
+    /// Decode with beam search of this width instead of greedily.
+    #[arg(long, value_name = "WIDTH")]
+    beam: Option<usize>,
+    #[command(flatten)]
+    device: DeviceArg,
 }
 
 #[derive(Args, Debug)]
@@ -68,9 +88,8 @@ struct ServeArgs {
     /// The port to listen on (0: one the system picks, printed at start).
     #[arg(long, default_value_t = 8000)]
     port: u16,
-    /// Backend: flex, ndarray or wgpu (those compiled in).
-    #[arg(long)]
-    device: Option<String>,
+    #[command(flatten)]
+    device: DeviceArg,
 }
 
 #[derive(Args, Debug)]
@@ -85,9 +104,8 @@ struct ClassifyArgs {
     /// Draw the self-attention maps of every layer and head to this .png or .svg file.
     #[arg(long, value_name = "FILE")]
     attention: Option<PathBuf>,
-    /// Backend: flex, ndarray or wgpu (those compiled in).
-    #[arg(long)]
-    device: Option<String>,
+    #[command(flatten)]
+    device: DeviceArg,
 }
 
 #[derive(Args, Debug)]
@@ -112,9 +130,8 @@ struct TranslateArgs {
     /// Draw the attention matrices to this .png or .svg file.
     #[arg(long, value_name = "FILE")]
     heatmap: Option<PathBuf>,
-    /// Backend: flex, ndarray or wgpu (those compiled in).
-    #[arg(long)]
-    device: Option<String>,
+    #[command(flatten)]
+    device: DeviceArg,
 }
 
 /// `attn train TASK [OPTIONS]`: one subcommand per task, each with the
@@ -186,21 +203,6 @@ enum Engine {
     Mpi,
 }
 
-/// The flag of each argument id of `attn train TASK`.
-fn flag(task: &str, id: &str) -> String {
-    let long = Cli::command()
-        .find_subcommand("train")
-        .and_then(|train| train.find_subcommand(task))
-        .and_then(|command| {
-            command
-                .get_arguments()
-                .find(|a| a.get_id() == id)
-                .and_then(|a| a.get_long())
-        })
-        .map(String::from);
-    format!("--{}", long.unwrap_or_else(|| id.replace('_', "-")))
-}
-
 fn run_train(command: TrainCommand) -> Result<(), TrainError> {
     let args = RunArgs::from_arg_matches(&command.matches).map_err(|e| TrainError::Input(e.to_string()))?;
     // MPI stays up until training ends: dropping the universe finalises it. An error on one rank
@@ -229,10 +231,6 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
                 .into(),
         ));
     }
-    let run_ids: Vec<String> = RunArgs::augment_args(clap::Command::new("run"))
-        .get_arguments()
-        .map(|a| a.get_id().to_string())
-        .collect();
     let (config, run, summary) = match args.resume {
         Some(run) => {
             if args.config.is_some() {
@@ -240,17 +238,7 @@ fn train_with(command: TrainCommand, args: RunArgs) -> Result<(), TrainError> {
                     "--resume continues a run with its saved config; --config cannot change it".into(),
                 ));
             }
-            let fixed: Vec<String> = given_ids(&matches)
-                .into_iter()
-                .filter(|id| !run_ids.contains(id) && id != "epochs" && id != "device")
-                .map(|id| flag(&task, &id))
-                .collect();
-            if !fixed.is_empty() {
-                return Err(TrainError::Input(format!(
-                    "--resume continues a run with its saved config; only --epochs and --device can change, not {}",
-                    fixed.join(", ")
-                )));
-            }
+            // `training::resume` refuses any change but the epochs and the device.
             let (config, summary) = training::resume(&run, Some(&task), args.devices, |config| {
                 config.update_from(&matches)?;
                 trainer::device::select(config.common.device.as_deref())
@@ -300,12 +288,12 @@ fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
 }
 
 fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
-    let device = trainer::device::select(args.device.as_deref())?;
-    let trained = training::classifier(&args.run, &device)?;
+    let run = training::open(&args.run, &args.device.select()?)?;
+    let classifier = run.classifier()?;
     let mut maps = Vec::new();
     let mut heads = 1;
     for word in &args.words {
-        let prediction = classify(&trained, word, &device)?;
+        let prediction = classifier.classify(word)?;
         if !prediction.unknown.is_empty() {
             eprintln!(
                 "warning: `{word}`: characters not in the training words, read as <unk>: {}",
@@ -331,20 +319,21 @@ fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
     Ok(())
 }
 
-fn run_eval(run: PathBuf, beam: Option<usize>, device: Option<String>) -> Result<(), TrainError> {
-    let decoding = decoding(beam)?;
-    let device = trainer::device::select(device.as_deref())?;
-    let report = training::evaluate(&run, &device, decoding)?;
-    print!("{}: {report}", run.display());
+fn run_eval(args: EvalArgs) -> Result<(), TrainError> {
+    let decoding = decoding(args.beam)?;
+    let run = training::open(&args.run, &args.device.select()?)?;
+    print!("{}: {}", args.run.display(), run.evaluate(decoding)?);
     Ok(())
 }
 
 fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let decoding = decoding(args.beam)?;
-    let device = trainer::device::select(args.device.as_deref())?;
-    let translator = training::translator(&args.run, &device)?;
+    let run = training::open(&args.run, &args.device.select()?)?;
+    let translator = run.translator()?;
     if let (Some(input), Some(output)) = (&args.po, &args.out) {
-        let summary = translator.translate_catalog(input, output, decoding, &device)?;
+        let summary = trainer::data::catalog::fill(input, output, translator.max_words(), |message| {
+            Ok(translator.translate(message, decoding)?.0.output)
+        })?;
         println!("{}: {summary}; written to {}", input.display(), output.display());
         return Ok(());
     }
@@ -352,7 +341,7 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     // One row of the heatmap per sentence: the matrix, then the transformer's heads.
     let mut per_row = 1;
     for sentence in &args.sentences {
-        let translation = translator.translate(sentence, decoding, &device)?;
+        let (translation, _) = translator.translate(sentence, decoding)?;
         if !translation.unknown.is_empty() {
             eprintln!(
                 "warning: `{sentence}`: not in the training vocabulary, read as <unk>: {}",
@@ -398,8 +387,7 @@ fn parse_host(text: &str) -> Result<std::net::IpAddr, String> {
 }
 
 fn run_serve(args: ServeArgs) -> Result<(), TrainError> {
-    let device = trainer::device::select(args.device.as_deref())?;
-    let explorer = trainer::serve::Explorer::open(&args.run, &device)?;
+    let explorer = trainer::serve::Explorer::open(&args.run, &args.device.select()?)?;
     let server = trainer::serve::Server::bind(explorer, args.host, args.port)?;
     if !args.host.is_loopback() {
         eprintln!(
@@ -452,7 +440,7 @@ fn main() -> ExitCode {
         .map(|r| tracing::info_span!("rank", r = r.as_str()).entered());
     let result = match Cli::parse().command {
         Command::Train(command) => run_train(command),
-        Command::Eval { run, beam, device } => run_eval(run, beam, device),
+        Command::Eval(args) => run_eval(args),
         Command::Translate(args) => run_translate(args),
         Command::Classify(args) => run_classify(args),
         Command::Serve(args) => run_serve(args),

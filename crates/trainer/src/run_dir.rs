@@ -21,7 +21,6 @@
 //! the target (atomic on POSIX file systems); Burn writes its `.bpk` files
 //! the same way.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::lr_scheduler::LrSchedulerRecord;
@@ -67,16 +66,69 @@ pub struct RunSummary {
     pub valid_bleu: Option<f64>,
 }
 
-/// A run directory and the names of its files.
+/// A run directory, the names of its files, and the release that wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunDir {
     path: PathBuf,
+    /// The release that wrote `config.json`: this one for a run being made, the one `config.json`
+    /// names for a run [`open`](Self::open)ed.
+    release: String,
 }
 
 impl RunDir {
-    /// The run directory at `path` (nothing is read or written).
+    /// The run directory at `path`, written by this release (nothing is read or written).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            release: RELEASE.into(),
+        }
+    }
+
+    /// Opens the run in `path`: reads its `config.json`, the one time a command reads it. Returns
+    /// the directory, which knows the release that wrote it ([`release`](Self::release)), and the
+    /// config's fields without the release.
+    ///
+    /// # Errors
+    ///
+    /// If the directory has no `config.json`, or it is not a JSON table.
+    pub fn open(path: impl Into<PathBuf>) -> Result<(Self, Map<String, Value>), TrainError> {
+        let dir = Self::new(path);
+        dir.check_is_run()?;
+        let config = dir.config_path();
+        tracing::debug!("reading {}", config.display());
+        let Value::Object(mut fields) = read_json::<Value>(&config)? else {
+            return Err(TrainError::Input(format!(
+                "{}: expected a table of fields",
+                config.display()
+            )));
+        };
+        let release = match fields.remove("release") {
+            None => RELEASE_0_1.to_string(),
+            Some(Value::String(release)) => release,
+            Some(other) => other.to_string(),
+        };
+        Ok((Self { release, ..dir }, fields))
+    }
+
+    /// Checks that the directory holds a run (a `config.json`), reading nothing.
+    ///
+    /// # Errors
+    ///
+    /// `TrainError::Input` saying that it is not a run directory.
+    pub fn check_is_run(&self) -> Result<(), TrainError> {
+        if self.config_path().is_file() {
+            return Ok(());
+        }
+        Err(TrainError::Input(format!(
+            "{}: not a run directory (no config.json)",
+            self.path.display()
+        )))
+    }
+
+    /// The release that wrote the run's `config.json`: `0.1.0` for a config without one (that
+    /// release recorded none), this release for a run being made.
+    pub fn release(&self) -> &str {
+        &self.release
     }
 
     /// The directory.
@@ -97,6 +149,20 @@ impl RunDir {
     /// `splits/{split}.tsv`, for `train`, `valid` and `test`.
     pub fn split_path(&self, split: &str) -> PathBuf {
         self.path.join("splits").join(format!("{split}.tsv"))
+    }
+
+    /// Writes `splits/{split}.tsv`, making `splits/` when it is not there.
+    ///
+    /// # Errors
+    ///
+    /// If the directory or the file cannot be written.
+    pub fn write_split(&self, split: &str, text: &str) -> Result<(), TrainError> {
+        let path = self.split_path(split);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", dir.display())))?;
+        }
+        crate::files::write(&path, text.as_bytes(), "run file")
     }
 
     /// The text of `splits/{split}.tsv`, and its path for messages.
@@ -231,43 +297,6 @@ impl RunDir {
         write_json(&self.config_path(), &map)
     }
 
-    /// Reads `config.json`: the release that wrote it (none before 0.2.0)
-    /// and the config's fields.
-    ///
-    /// # Errors
-    ///
-    /// If the directory has no `config.json`, or it is not a JSON table.
-    pub fn read_fields(&self) -> Result<(Option<String>, Map<String, Value>), TrainError> {
-        let path = self.config_path();
-        if !path.exists() {
-            return Err(TrainError::Input(format!(
-                "{}: not a run directory (no config.json)",
-                self.path.display()
-            )));
-        }
-        let Value::Object(mut fields) = read_json::<Value>(&path)? else {
-            return Err(TrainError::Input(format!(
-                "{}: expected a table of fields",
-                path.display()
-            )));
-        };
-        let release = match fields.remove("release") {
-            None => None,
-            Some(Value::String(release)) => Some(release),
-            Some(other) => Some(other.to_string()),
-        };
-        Ok((release, fields))
-    }
-
-    /// The release that wrote the run's config: `0.1.0` for a config
-    /// without one.
-    pub fn release(&self) -> String {
-        read_json::<Value>(&self.config_path())
-            .ok()
-            .and_then(|v| v.get("release").and_then(Value::as_str).map(String::from))
-            .unwrap_or_else(|| RELEASE_0_1.into())
-    }
-
     /// Loads the final model's weights into `model`, built from the run's
     /// config on the device it is to run on.
     ///
@@ -285,7 +314,7 @@ impl RunDir {
             )));
         }
         model.try_load_file(&path).map_err(|e| {
-            let release = self.release();
+            let release = &self.release;
             let by = if release == RELEASE {
                 String::new()
             } else {
@@ -317,7 +346,7 @@ impl RunDir {
             TrainError::Input(format!(
                 "{}: damaged model file (the run was written by attn {}, this is {RELEASE}): {e}",
                 path.display(),
-                self.release()
+                self.release
             ))
         };
         let tensors = burn_pack::Reader::from_file(&path)
@@ -340,6 +369,79 @@ impl RunDir {
             .map_err(|e| damaged(format!("{e:?}")))?;
         let record = ModuleRecord::from_bytes(bytes).map_err(|e| damaged(format!("{e:?}")))?;
         model.try_load_record(record).map_err(|e| damaged(format!("{e:?}")))
+    }
+
+    /// What another process needs to resume this run, as one tar archive in memory: its config,
+    /// vocabularies, splits and checkpoints, every file but Burn's metric logs (`train/`,
+    /// `valid/`), in name order. The ranks of `--distributed mpi` resume from rank 0's
+    /// ([`crate::lifecycle::Place`]), so the machines need no shared file system.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be read.
+    pub fn archive(&self) -> Result<Vec<u8>, TrainError> {
+        let io = |path: &Path, e: std::io::Error| TrainError::Io(format!("{}: {e}", path.display()));
+        let logs = |entry: &walkdir::DirEntry| {
+            entry.depth() == 1
+                && ["train", "valid"]
+                    .map(std::ffi::OsStr::new)
+                    .contains(&entry.file_name())
+        };
+        let mut archive = tar::Builder::new(Vec::new());
+        for entry in walkdir::WalkDir::new(&self.path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !logs(e))
+        {
+            let entry = entry.map_err(|e| TrainError::Io(e.to_string()))?;
+            if entry.file_type().is_file() {
+                let relative = entry.path().strip_prefix(&self.path).unwrap_or(entry.path());
+                archive
+                    .append_path_with_name(entry.path(), relative)
+                    .map_err(|e| io(entry.path(), e))?;
+            }
+        }
+        archive.into_inner().map_err(|e| io(&self.path, e))
+    }
+
+    /// Writes the files of a run [`archive`](Self::archive)d elsewhere into this directory.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be written, or bytes that are not such an archive.
+    pub fn unpack(&self, archive: &[u8]) -> Result<(), TrainError> {
+        tar::Archive::new(archive)
+            .unpack(&self.path)
+            .map_err(|e| TrainError::Io(format!("{}: {e}", self.path.display())))
+    }
+
+    /// A hash of what the run trains on: its config's `fields`, then `vocab.json` and `splits/`,
+    /// file names and contents, in name order. FNV-1a, 64 bits: the same in every process and
+    /// release. Two processes that would train the same model from the same data have the same.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be read.
+    pub fn fingerprint(&self, fields: &Map<String, Value>) -> Result<u64, TrainError> {
+        let fnv1a = |hash: u64, bytes: &[u8]| {
+            bytes
+                .iter()
+                .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        };
+        let config = serde_json::to_vec(fields).expect("plain data serialises");
+        let mut hash = fnv1a(0xcbf2_9ce4_8422_2325, &config);
+        let mut files = vec![self.vocab_path()];
+        if let Ok(entries) = std::fs::read_dir(self.path.join("splits")) {
+            let mut splits: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            splits.sort();
+            files.extend(splits);
+        }
+        for file in files.iter().filter(|f| f.is_file()) {
+            let bytes = std::fs::read(file).map_err(|e| TrainError::Io(format!("{}: {e}", file.display())))?;
+            let name = file.strip_prefix(&self.path).unwrap_or(file).to_string_lossy();
+            hash = fnv1a(fnv1a(hash, name.as_bytes()), &bytes);
+        }
+        Ok(hash)
     }
 
     /// The last epoch whose three checkpoint files (model, optimizer,
@@ -377,33 +479,14 @@ impl RunDir {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
+/// Pretty JSON, written as every file is ([`crate::files::write`]).
 ///
 /// # Errors
 ///
-/// If the directory is not writable.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| TrainError::Io(format!("{}: cannot write: {e}", path.display()));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.as_file().sync_all().map_err(fail)?;
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
-}
-
-/// [`write_atomic`] of pretty JSON.
-///
-/// # Errors
-///
-/// As [`write_atomic`].
+/// As [`crate::files::write`].
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
     let text = serde_json::to_string_pretty(value).expect("plain data serialises");
-    write_atomic(path, format!("{text}\n").as_bytes())
+    crate::files::write(path, format!("{text}\n").as_bytes(), "run file")
 }
 
 /// Reads a JSON file.
@@ -445,7 +528,8 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no run, no staging");
         run.create(&fields, |staged| write_json(&staged.vocab_path(), &1))
             .unwrap();
-        assert_eq!(run.read_fields().unwrap(), (Some(RELEASE.to_string()), fields));
+        let (opened, read) = RunDir::open(run.path()).unwrap();
+        assert_eq!((opened.release(), read), (RELEASE, fields));
         assert!(run.vocab_path().exists());
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),

@@ -1,8 +1,18 @@
 //! A run in progress, as a task sees it: the fields every task's config
 //! has ([`CommonConfig`]), and the [`Session`] that owns what every task's
 //! training shares on Burn's trainer: data loaders, the optimiser and its
-//! schedule, checkpoints and resuming, early stopping, devices, the final
-//! model, `metrics.csv` and `summary.json`.
+//! schedule, checkpoints and resuming, early stopping, devices, training
+//! across processes, the final model, `metrics.csv` and `summary.json`.
+//!
+//! # Training across processes
+//!
+//! Under `--distributed mpi` ([`crate::distributed`]) the session, not the
+//! task, keeps the ranks together: [`Session::learner`] starts every rank
+//! from rank 0's weights, [`Session::train_loader`] gives each rank its slice
+//! of every batch, and the learner it trains is the task's wrapped in
+//! [`Synced`], whose step averages the gradients and the loss over the
+//! ranks. A task only says what a batch counts in its loss ([`LossWeight`])
+//! and where its step's loss is ([`StepLoss`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,21 +28,23 @@ use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::lr_scheduler::noam::NoamLrSchedulerConfig;
 use burn::lr_scheduler::sequential::SequentialLrSchedulerConfig;
 use burn::module::Module;
+use burn::module::{Devices, ModuleMapper, ModuleVisitor};
 use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::train::metric::LossMetric;
 use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::renderer::{MetricsRenderer, default_renderer};
 use burn::train::{
-    ExecutionStrategy, Learner, LearnerModel, LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim,
-    StoppingCondition, SupervisedTraining,
+    ClassificationOutput, ExecutionStrategy, InferenceStep, Learner, LearnerModel, LearnerSummary,
+    MetricEarlyStoppingStrategy, MultiDeviceOptim, SequenceOutput, StoppingCondition, SupervisedTraining, TrainOutput,
+    TrainStep,
 };
 
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
 use crate::report::renderer::{CurvesRenderer, PlainRenderer};
-use crate::run_dir::{RunDir, RunSummary, write_atomic, write_json};
+use crate::run_dir::{RunDir, RunSummary, write_json};
 
 /// The fields every task has.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
@@ -202,12 +214,13 @@ impl Session<'_> {
 
     /// Burn's trainer on the run directory, with this project's defaults:
     /// per-epoch checkpoints, no log file of its own, the config's epochs,
-    /// and a summary of the metrics.
-    pub fn training<M: LearnerModel>(
+    /// and a summary of the metrics. It trains the task's learner `M`
+    /// [`Synced`] with the other ranks.
+    pub fn training<M: SyncedModel>(
         &self,
-        train: Arc<dyn DataLoader<<M as burn::train::TrainStep>::Input>>,
-        valid: Arc<dyn DataLoader<<M as burn::train::InferenceStep>::Input>>,
-    ) -> SupervisedTraining<M> {
+        train: Arc<dyn DataLoader<<M as TrainStep>::Input>>,
+        valid: Arc<dyn DataLoader<<M as InferenceStep>::Input>>,
+    ) -> SupervisedTraining<Synced<M>> {
         SupervisedTraining::new(self.run.path(), train, valid)
             .with_default_checkpointers()
             .with_application_logger(None)
@@ -217,17 +230,22 @@ impl Session<'_> {
 
     /// Adam with the config's gradient clipping and learning-rate schedule,
     /// for `train_items` training items; `width` is the model width that
-    /// the Noam schedule scales by.
+    /// the Noam schedule scales by. Under `--distributed mpi`, `model`
+    /// starts from rank 0's weights on every rank.
     ///
     /// # Errors
     ///
     /// A schedule Burn refuses.
-    pub fn learner<M: LearnerModel>(
+    pub fn learner<M: SyncedModel>(
         &self,
         model: M,
         train_items: usize,
         width: usize,
-    ) -> Result<Learner<M>, TrainError> {
+    ) -> Result<Learner<Synced<M>>, TrainError> {
+        let model = match crate::distributed::current() {
+            Some(_) => crate::distributed::broadcast_model(model),
+            None => model,
+        };
         let common = self.common;
         let total_steps = self.steps_per_epoch(train_items) * common.epochs;
         let lr = common.learning_rate;
@@ -255,7 +273,7 @@ impl Session<'_> {
         let adam = AdamConfig::new().with_grad_clipping(
             (common.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(common.grad_clip as f32)),
         );
-        Ok(Learner::new(model, adam.init(), scheduler))
+        Ok(Learner::new(Synced { inner: model }, adam.init(), scheduler))
     }
 
     /// Trains: resumes from the checkpoint, stops early, renders progress
@@ -267,10 +285,10 @@ impl Session<'_> {
     ///
     /// A training that fails (a non-finite loss, say) or a file that cannot
     /// be written.
-    pub fn fit<M: LearnerModel>(
+    pub fn fit<M: SyncedModel>(
         &self,
-        mut training: SupervisedTraining<M>,
-        learner: Learner<M>,
+        mut training: SupervisedTraining<Synced<M>>,
+        learner: Learner<Synced<M>>,
         metrics: &[&str],
         save: impl FnOnce(M, &Path) -> Result<(), TrainError>,
     ) -> Result<RunSummary, TrainError> {
@@ -316,7 +334,7 @@ impl Session<'_> {
         if let Some(error) = result.error {
             return Err(TrainError::Training(format!("{}: {error}", run.display())));
         }
-        save(result.model, &self.run.model_path())?;
+        save(result.model.inner, &self.run.model_path())?;
         self.summarize(metrics)
     }
 
@@ -332,7 +350,7 @@ impl Session<'_> {
                 }
             }
         }
-        write_atomic(&self.run.metrics_path(), csv.as_bytes())?;
+        crate::files::write(&self.run.metrics_path(), csv.as_bytes(), "run file")?;
         let last = |name: &str| {
             summary
                 .metrics
@@ -363,4 +381,128 @@ pub fn save_model<T: Module>(model: T, path: &Path) -> Result<(), TrainError> {
     model
         .save_file(path)
         .map_err(|e| TrainError::Io(format!("{}: cannot save the model: {e:?}", path.display())))
+}
+
+/// What a batch counts in its loss, the loss being a mean over it: the target tokens of a batch of
+/// sentences, the words of a batch of words. Under `--distributed mpi` each rank's gradients are
+/// weighted by what its slice counts ([`Synced`]), so that the step is the single process's.
+pub trait LossWeight {
+    /// The tokens, words, ... the batch's loss averages over.
+    fn loss_weight(&self) -> usize;
+}
+
+/// A training step's output whose loss [`Synced`] replaces by the global batch's.
+pub trait StepLoss {
+    /// The loss the step reports, `[1]`.
+    fn loss_mut(&mut self) -> &mut Tensor<1>;
+}
+
+impl StepLoss for SequenceOutput {
+    fn loss_mut(&mut self) -> &mut Tensor<1> {
+        &mut self.loss
+    }
+}
+
+impl StepLoss for ClassificationOutput {
+    fn loss_mut(&mut self) -> &mut Tensor<1> {
+        &mut self.loss
+    }
+}
+
+/// A task's learner that [`Synced`] can wrap: a Burn learner model whose batches say what they
+/// count in the loss and whose step says where its loss is.
+pub trait SyncedModel: LearnerModel + TrainStep<Input: LossWeight, Output: StepLoss> {}
+
+impl<M> SyncedModel for M where M: LearnerModel + TrainStep<Input: LossWeight, Output: StepLoss> {}
+
+/// A task's learner kept in step with the other ranks of a `--distributed mpi` job: each training
+/// step's gradients and loss are averaged over the ranks, weighted by what each rank's slice of the
+/// batch counts ([`LossWeight`]); in one process, the task's step as it is.
+///
+/// It is the task's module, seen through: its parameters, their names in checkpoints and
+/// `model.bpk`, and its display are the wrapped learner's.
+#[derive(Clone, Debug)]
+pub struct Synced<M> {
+    /// The task's learner.
+    pub inner: M,
+}
+
+impl<M: SyncedModel> TrainStep for Synced<M> {
+    type Input = <M as TrainStep>::Input;
+    type Output = <M as TrainStep>::Output;
+
+    fn step(&self, batch: Self::Input) -> TrainOutput<Self::Output> {
+        let weight = batch.loss_weight();
+        let mut out = TrainStep::step(&self.inner, batch);
+        if crate::distributed::current().is_some() {
+            let loss = out.item.loss_mut().clone();
+            let (grads, loss) = crate::distributed::average(&self.inner, out.grads, loss, weight);
+            out.grads = grads;
+            *out.item.loss_mut() = loss;
+        }
+        out
+    }
+}
+
+impl<M: SyncedModel> InferenceStep for Synced<M> {
+    type Input = <M as InferenceStep>::Input;
+    type Output = <M as InferenceStep>::Output;
+
+    fn step(&self, batch: Self::Input) -> Self::Output {
+        InferenceStep::step(&self.inner, batch)
+    }
+}
+
+impl<M: std::fmt::Display> std::fmt::Display for Synced<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// Every method passes through to the task's learner, entering no module of its own, so the
+/// parameters keep the names they have without the wrapper.
+impl<M: Module> Module for Synced<M> {
+    fn collect_devices(&self, devices: Devices) -> Devices {
+        self.inner.collect_devices(devices)
+    }
+
+    fn fork(self, device: &Device) -> Self {
+        Self {
+            inner: self.inner.fork(device),
+        }
+    }
+
+    fn to_device(self, device: &Device) -> Self {
+        Self {
+            inner: self.inner.to_device(device),
+        }
+    }
+
+    fn train(self) -> Self {
+        Self {
+            inner: self.inner.train(),
+        }
+    }
+
+    fn valid(&self) -> Self {
+        Self {
+            inner: self.inner.valid(),
+        }
+    }
+
+    fn materialize(self) -> Self {
+        Self {
+            inner: self.inner.materialize(),
+        }
+    }
+
+    fn visit<V: ModuleVisitor>(&self, visitor: &mut V) {
+        self.inner.visit(visitor);
+    }
+
+    fn map<Mapper: ModuleMapper>(self, mapper: &mut Mapper) -> Self {
+        Self {
+            inner: self.inner.map(mapper),
+        }
+    }
 }

@@ -1,16 +1,26 @@
 //! The seam every task sits behind, [`Task`]: its config section, its
-//! data, its model and learner step, its evaluation and its report. The
-//! run's lifecycle around them (run directory, devices, checkpoints,
-//! summary) is the same for all ([`crate::lifecycle`], [`Session`]); the
-//! tasks themselves are in [`crate::tasks`].
+//! data, its model and learner step, and its trained model opened for use
+//! ([`Trained`]). The run's lifecycle around them (run directory, devices,
+//! checkpoints, training across processes, summary) is the same for all
+//! ([`crate::lifecycle`], [`Session`]); the tasks themselves are in
+//! [`crate::tasks`].
+//!
+//! A finished run is opened once ([`crate::training::open`]): its config
+//! read, its vocabularies and model loaded on the device given. What the
+//! commands ask of it then goes through [`Trained`]: `attn eval` its
+//! report, `attn translate` its [`Translating`] hook, `attn classify` its
+//! [`Classifying`] one, `attn serve` both.
 
 use std::fmt;
 
 use burn::prelude::Device;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::TrainError;
+use crate::report::prediction::WordPrediction;
+use crate::report::translation::{Alternative, SentenceTranslation};
 use crate::run_dir::{RunDir, RunSummary};
 use crate::session::CommonConfig;
 use crate::session::Session;
@@ -36,8 +46,8 @@ pub trait Task {
     type Config: 'static + Clone + fmt::Debug + Default + PartialEq + Serialize + DeserializeOwned + clap::Args;
     /// The data a run trains on: ids, vocabularies, splits.
     type Data;
-    /// What `attn eval` prints.
-    type Report: fmt::Display;
+    /// A finished run's model, opened for use ([`Task::open`]).
+    type Trained: Trained;
 
     /// Fields release 0.1.0 named otherwise in this task's `config.json`:
     /// `(old, new)` pairs (see `TrainConfig::from_release_0_1`).
@@ -102,16 +112,72 @@ pub trait Task {
     /// As [`Session::fit`].
     fn fit(config: &Self::Config, data: Self::Data, session: &Session<'_>) -> Result<RunSummary, TrainError>;
 
-    /// Scores the trained model of `run` on its test split.
+    /// Opens the trained model of the finished run `run` on `device`: its
+    /// vocabularies and `model.bpk` read once, for every question asked of it
+    /// after.
     ///
     /// # Errors
     ///
     /// An unfinished run, or missing or damaged files.
-    fn evaluate(
+    fn open(
+        run: &RunDir,
         common: &CommonConfig,
         section: &Self::Config,
-        run: &RunDir,
         device: &Device,
-        decoding: Decoding,
-    ) -> Result<Self::Report, TrainError>;
+    ) -> Result<Self::Trained, TrainError>;
+}
+
+/// A finished run's model, opened on a device: what `attn eval`,
+/// `attn translate`, `attn classify` and `attn serve` ask of it.
+pub trait Trained: Send {
+    /// Scores the model on the run's test split; returns the report as
+    /// `attn eval` prints it.
+    ///
+    /// # Errors
+    ///
+    /// A decoding the task has no use for, or a missing or damaged split.
+    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError>;
+
+    /// What the explorer shows of the model beside its config: `model`,
+    /// `heads`, `layers`, as they apply.
+    fn describe(&self) -> Map<String, Value> {
+        Map::new()
+    }
+
+    /// The model as a translator of sentences, if the task translates.
+    fn translator(&self) -> Option<&dyn Translating> {
+        None
+    }
+
+    /// The model as a classifier of words, if the task classifies.
+    fn classifier(&self) -> Option<&dyn Classifying> {
+        None
+    }
+}
+
+/// A model that translates a sentence and shows the attention behind it.
+pub trait Translating {
+    /// Translates `text`, and returns the decoder's alternatives with it,
+    /// best first: the one output of greedy decoding, or every hypothesis
+    /// beam search ended with. The first alternative is the translation.
+    ///
+    /// # Errors
+    ///
+    /// If the text has no words, or is longer than the model can read.
+    fn translate(&self, text: &str, decoding: Decoding) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError>;
+
+    /// The longest sentence, in words, the run was trained on (and so the
+    /// longest it is asked to translate).
+    fn max_words(&self) -> usize;
+}
+
+/// A model that tells the class of a word and shows the self-attention
+/// behind it.
+pub trait Classifying {
+    /// Classifies `word`.
+    ///
+    /// # Errors
+    ///
+    /// If the word is empty or longer than the model reads.
+    fn classify(&self, word: &str) -> Result<WordPrediction, TrainError>;
 }

@@ -1,6 +1,6 @@
 //! `attn train` and `attn eval` as functions: a config and a run directory
-//! in, a trained run or its report out, whatever the task; and the trained
-//! models of a run, ready to use.
+//! in, a trained run or its report out, whatever the task; and a finished
+//! run opened once ([`open`]), its model ready to use.
 
 use std::path::Path;
 
@@ -11,9 +11,10 @@ use crate::config::TrainConfig;
 use crate::lifecycle::{Lifecycle, Place};
 use crate::report::curves;
 use crate::run_dir::{RunDir, RunSummary, Start};
-use crate::task::Decoding;
-use crate::tasks::classify::{Classifier, ClassifyConfig};
-use crate::tasks::translate::{TranslateConfig, Translator};
+use crate::task::{Classifying, Decoding, Task, Trained, Translating};
+use crate::tasks::Registered;
+use crate::tasks::classify::Classify;
+use crate::tasks::translate::Translate;
 
 /// Trains `config` in a new run in `run`, on `devices` copies of `device`
 /// (data parallel), and returns the summary it also writes. The program
@@ -93,7 +94,7 @@ pub fn train(config: &TrainConfig, run: &Path, devices: usize, device: &Device) 
 ///     config.common.seed += 1;
 ///     Ok(device.clone())
 /// });
-/// assert!(refused.unwrap_err().to_string().contains("only the epochs and the device can change"));
+/// assert!(refused.unwrap_err().to_string().contains("only --epochs and --device can change, not --seed"));
 /// # Ok::<(), trainer::TrainError>(())
 /// ```
 pub fn resume(
@@ -104,16 +105,23 @@ pub fn resume(
 ) -> Result<(TrainConfig, RunSummary), TrainError> {
     check_devices(devices)?;
     // Under MPI the other ranks read the run from their place, where rank 0 sent it.
-    let place = Place::new(run, Start::Resume, devices)?;
-    let saved = TrainConfig::read(place.run(), task)?;
+    let mut place = Place::new(run, Start::Resume, devices)?;
+    let fields = place.open()?;
+    let saved = TrainConfig::from_run(place.run(), fields, task)?;
     let mut config = saved.clone();
     let device = change(&mut config)?;
-    let mut fixed = config.clone();
-    (fixed.common.epochs, fixed.common.device) = (saved.common.epochs, saved.common.device.clone());
-    if fixed != saved {
+    // The one rule of a resumed run: it keeps its saved config, but for these.
+    let (old, new) = (saved.to_map(), config.to_map());
+    let changed: Vec<String> = new
+        .iter()
+        .filter(|(field, value)| !["epochs", "device"].contains(&field.as_str()) && old.get(*field) != Some(value))
+        .map(|(field, _)| saved.task.flag(field))
+        .collect();
+    if !changed.is_empty() {
         return Err(TrainError::Input(format!(
-            "{}: a resumed run keeps its saved config; only the epochs and the device can change",
-            run.display()
+            "{}: --resume continues a run with its saved config; only --epochs and --device can change, not {}",
+            run.display(),
+            changed.join(", ")
         )));
     }
     config.validate()?;
@@ -152,58 +160,126 @@ fn run_lifecycle(
 /// A directory that holds no finished run, an unknown device, or damaged
 /// files.
 pub fn evaluate(run: &Path, device: &Device, decoding: Decoding) -> Result<String, TrainError> {
-    let dir = RunDir::new(run);
-    let config = TrainConfig::read(&dir, None)?;
-    let mut report = config.task.evaluate(&config.common, &dir, device, decoding)?;
-    let curves = [curves::PNG, curves::SVG].map(|name| run.join(name));
-    if curves.iter().all(|path| path.is_file()) {
-        let [png, svg] = curves.map(|path| path.display().to_string());
-        report.push_str(&format!("training curves: {png}, {svg}\n"));
-    } else {
-        report.push_str("training curves: none (the run predates them); `attn serve` draws them from metrics.csv\n");
-    }
-    Ok(report)
+    open(run, device)?.evaluate(decoding)
+}
+
+/// A finished run, opened once: its directory, its config (`config.json`
+/// read once), and its model on a device with what the model needs
+/// (vocabularies), ready for every question asked of it.
+pub struct OpenRun {
+    /// The run directory.
+    pub dir: RunDir,
+    /// The run's config.
+    pub config: TrainConfig,
+    /// The model, through the task's hooks.
+    pub trained: Box<dyn Trained>,
+}
+
+/// Opens the finished run in `run` on `device`, whatever its task.
+///
+/// # Errors
+///
+/// A directory that holds no finished run, or damaged files.
+///
+/// # Example
+///
+/// ```
+/// use trainer::config::TrainConfig;
+/// use trainer::task::Decoding;
+/// use trainer::tasks::reverse::ReverseConfig;
+/// let dir = tempfile::tempdir().unwrap();
+/// let mut config = TrainConfig::of(ReverseConfig { train_size: 100, ..ReverseConfig::default() });
+/// config.common.epochs = 1;
+/// let device = burn::prelude::Device::default();
+/// trainer::training::train(&config, &dir.path().join("run"), 1, &device)?;
+/// let run = trainer::training::open(&dir.path().join("run"), &device)?;
+/// assert!(run.evaluate(Decoding::Greedy)?.starts_with("10 test sentences, BLEU"));
+/// // A reverse run translates symbols, not sentences.
+/// assert!(run.translator().is_err());
+/// # Ok::<(), trainer::TrainError>(())
+/// ```
+pub fn open(run: &Path, device: &Device) -> Result<OpenRun, TrainError> {
+    let (dir, config) = TrainConfig::open(run, None)?;
+    let trained = config.task.open(&config.common, &dir, device)?;
+    Ok(OpenRun { dir, config, trained })
+}
+
+/// Opens the finished run of task `T` in `run` on `device`: the task's own
+/// type ([`Task::Trained`]), for a program that knows the task.
+///
+/// # Errors
+///
+/// A directory that holds no finished run of `T`, or damaged files.
+pub fn open_task<T: Registered>(run: &Path, device: &Device) -> Result<T::Trained, TrainError> {
+    let (dir, config) = TrainConfig::open(run, Some(T::NAME))?;
+    let section = T::section(&config.task).expect("TrainConfig::open checked the task");
+    T::open(&dir, &config.common, section, device)
 }
 
 /// The translator of the translate run in `run`, on `device`.
 ///
 /// # Errors
 ///
-/// If the directory holds no finished translate run (a reverse run
-/// translates symbols, not sentences; a classify run has no translator), or
-/// its files are damaged.
-pub fn translator(run: &Path, device: &Device) -> Result<Translator, TrainError> {
-    let (dir, config) = open(run)?;
-    match config.task.section::<TranslateConfig>() {
-        Some(section) => Translator::open(&dir, &config.common, section, device),
-        None => Err(TrainError::Input(format!(
-            "{}: holds a {} run, which has no translator; `attn translate` needs a translate run",
-            run.display(),
-            config.task.name(),
-        ))),
-    }
+/// As [`open_task`].
+pub fn translator(run: &Path, device: &Device) -> Result<<Translate as Task>::Trained, TrainError> {
+    open_task::<Translate>(run, device)
 }
 
 /// The classifier of the classify run in `run`, on `device`.
 ///
 /// # Errors
 ///
-/// If the directory holds no finished classify run, or its files are
-/// damaged.
-pub fn classifier(run: &Path, device: &Device) -> Result<Classifier, TrainError> {
-    let (dir, config) = open(run)?;
-    match config.task.section::<ClassifyConfig>() {
-        Some(section) => Classifier::open(&dir, &config.common, section, device),
-        None => Err(TrainError::Input(format!(
-            "{}: holds a `{}` run, not `classify`",
-            run.display(),
-            config.task.name()
-        ))),
-    }
+/// As [`open_task`].
+pub fn classifier(run: &Path, device: &Device) -> Result<<Classify as Task>::Trained, TrainError> {
+    open_task::<Classify>(run, device)
 }
 
-fn open(run: &Path) -> Result<(RunDir, TrainConfig), TrainError> {
-    let dir = RunDir::new(run);
-    let config = TrainConfig::read(&dir, None)?;
-    Ok((dir, config))
+impl OpenRun {
+    /// The report of `attn eval`: the task's, then where the training curves are.
+    ///
+    /// # Errors
+    ///
+    /// As [`Trained::evaluate`].
+    pub fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
+        let mut report = self.trained.evaluate(decoding)?;
+        let curves = [curves::PNG, curves::SVG].map(|name| self.dir.path().join(name));
+        if curves.iter().all(|path| path.is_file()) {
+            let [png, svg] = curves.map(|path| path.display().to_string());
+            report.push_str(&format!("training curves: {png}, {svg}\n"));
+        } else {
+            report
+                .push_str("training curves: none (the run predates them); `attn serve` draws them from metrics.csv\n");
+        }
+        Ok(report)
+    }
+
+    /// The model as a translator.
+    ///
+    /// # Errors
+    ///
+    /// A run of a task that does not translate sentences.
+    pub fn translator(&self) -> Result<&dyn Translating, TrainError> {
+        self.trained.translator().ok_or_else(|| {
+            TrainError::Input(format!(
+                "{}: holds a {} run, which has no translator; `attn translate` needs a translate run",
+                self.dir.path().display(),
+                self.config.task.name(),
+            ))
+        })
+    }
+
+    /// The model as a classifier.
+    ///
+    /// # Errors
+    ///
+    /// A run of a task that does not classify words.
+    pub fn classifier(&self) -> Result<&dyn Classifying, TrainError> {
+        self.trained.classifier().ok_or_else(|| {
+            TrainError::Input(format!(
+                "{}: holds a `{}` run, not `classify`",
+                self.dir.path().display(),
+                self.config.task.name()
+            ))
+        })
+    }
 }

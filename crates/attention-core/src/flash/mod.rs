@@ -382,7 +382,7 @@ where
 {
     let q = wrap::<B, 4>(q);
     let n_heads = q.dims()[1];
-    let (k, v) = crate::sdpa::repeat_kv_heads(wrap::<B, 4>(k), wrap::<B, 4>(v), n_heads);
+    let (k, v) = crate::heads::repeat_kv_heads(wrap::<B, 4>(k), wrap::<B, 4>(v), n_heads);
     let (o, lse) = forward_tiles(q, k, v, mask.map(wrap_bool::<B, 4>), config);
     (unwrap::<B, 4>(o), unwrap::<B, 4>(lse))
 }
@@ -397,7 +397,7 @@ where
     let [batch, n_heads, _, _] = q.dims();
     let (k, v) = (wrap::<B, 4>(state.k), wrap::<B, 4>(state.v));
     let n_kv_heads = k.dims()[1];
-    let (k, v) = crate::sdpa::repeat_kv_heads(k, v, n_heads);
+    let (k, v) = crate::heads::repeat_kv_heads(k, v, n_heads);
     let (dq, dk, dv) = backward_tiles(
         q,
         k,

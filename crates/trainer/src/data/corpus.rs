@@ -18,7 +18,7 @@ use crate::TrainError;
 use crate::data::tatoeba::{Filter, SentencePair, read_pairs};
 use crate::data::tokenize::tokenize;
 use crate::data::{Pair, UNK, Vocabularies, Vocabulary};
-use crate::run_dir::{RunDir, write_atomic};
+use crate::run_dir::RunDir;
 
 /// The three splits of a corpus.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,7 +181,7 @@ pub fn save_splits(run: &RunDir, splits: &Splits) -> Result<(), TrainError> {
             .iter()
             .map(|p| format!("{}\t{}\n", p.english.join(" "), p.french.join(" ")))
             .collect();
-        write_atomic(&run.split_path(name), text.as_bytes())?;
+        run.write_split(name, &text)?;
     }
     Ok(())
 }

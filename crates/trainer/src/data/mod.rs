@@ -8,11 +8,13 @@
 //! - [`tatoeba`]: Tatoeba-format files of sentence pairs.
 //! - [`gettext`]: the French translations of software messages in gettext
 //!   catalogs (`.mo`, `.po`), such as every Debian machine's.
+//! - [`catalog`]: a catalog filled with a model's suggestions.
 //! - [`corpus`]: a translation corpus split into training, validation and
 //!   test sets, and its vocabularies.
 //! - [`wordlists`]: word lists by language, for the classify task.
 //! - [`reverse`]: the synthetic reversal task.
 
+pub mod catalog;
 pub mod corpus;
 pub mod french;
 pub mod gettext;

@@ -90,7 +90,7 @@
 //! ```
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use rand::SeedableRng;
@@ -98,6 +98,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::TrainError;
+use crate::run_dir::RunDir;
 
 /// The form a [`WordList`] argument takes, for error messages.
 const EXPECTED: &str = "expected LANG=FILE, such as fr=/usr/share/dict/french";
@@ -390,9 +391,86 @@ struct ReadList {
     malformed: usize,
 }
 
+/// The five word lists of Debian's `wamerican wfrench wngerman wspanish
+/// witalian` packages, the classify task's default.
+pub fn debian_word_lists() -> Vec<WordList> {
+    [
+        ("en", "american-english"),
+        ("fr", "french"),
+        ("de", "ngerman"),
+        ("es", "spanish"),
+        ("it", "italian"),
+    ]
+    .into_iter()
+    .map(|(language, file)| WordList {
+        language: language.to_string(),
+        path: Path::new("/usr/share/dict").join(file),
+    })
+    .collect()
+}
+
+/// Writes the splits into the run directory, `word<TAB>language` a line,
+/// each file atomically.
+///
+/// # Errors
+///
+/// If a file cannot be written.
+pub fn save_splits(run: &RunDir, splits: &WordSplits) -> Result<(), TrainError> {
+    for (name, words) in [
+        ("train", &splits.train),
+        ("valid", &splits.valid),
+        ("test", &splits.test),
+    ] {
+        let text: String = words
+            .iter()
+            .map(|w| format!("{}\t{}\n", w.word, splits.languages[w.language]))
+            .collect();
+        run.write_split(name, &text)?;
+    }
+    Ok(())
+}
+
+/// Reads one split a classify run saved ([`save_splits`]).
+///
+/// # Errors
+///
+/// If the file is missing, or a line is not `word<TAB>language` with a
+/// language of the run; the message names the file and the line.
+pub fn read_split(run: &RunDir, split: &str, languages: &[String]) -> Result<Vec<LabelledWord>, TrainError> {
+    let (path, text) = run.read_split(split)?;
+    text.lines()
+        .enumerate()
+        .map(|(number, line)| {
+            let parsed = line.split_once('\t').and_then(|(word, language)| {
+                let language = languages.iter().position(|l| l == language)?;
+                (!word.is_empty()).then(|| LabelledWord {
+                    word: word.to_string(),
+                    language,
+                })
+            });
+            parsed.ok_or_else(|| {
+                TrainError::Input(format!(
+                    "{}:{}: expected `word<TAB>language`, the language one of {}",
+                    path.display(),
+                    number + 1,
+                    languages.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
 /// Reads one list by the [module's rules](self#rules).
 fn read_list(list: &WordList, max_len: usize) -> Result<ReadList, TrainError> {
-    let bytes = std::fs::read(&list.path).map_err(|e| input(format!("{}: cannot read: {e}", list.label())))?;
+    let bytes = std::fs::read(&list.path).map_err(|e| {
+        let hint = if debian_word_lists().contains(list) {
+            " (the default word lists come from Debian's packages: apt-get install wamerican wfrench wngerman \
+             wspanish witalian; or give --words LANG=FILE)"
+        } else {
+            ""
+        };
+        input(format!("{}: cannot read: {e}{hint}", list.label()))
+    })?;
     let mut words = BTreeSet::new();
     let mut malformed = 0;
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {

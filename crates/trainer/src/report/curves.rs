@@ -149,10 +149,10 @@ impl Curves {
     ///
     /// # Errors
     ///
-    /// As [`picture::write`].
+    /// As [`crate::files::write`].
     pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
         for (name, format) in [(PNG, Format::Png), (SVG, Format::Svg)] {
-            picture::write(&dir.join(name), &picture::render(self, format)?, "curves")?;
+            crate::files::write(&dir.join(name), &picture::render(self, format)?, "curves")?;
         }
         Ok(())
     }

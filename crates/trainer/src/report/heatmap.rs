@@ -384,7 +384,7 @@ pub fn save(path: &Path, title: &str, maps: &[Heatmap], per_row: usize) -> Resul
             TrainError::Io(what) => TrainError::Io(named(what)),
             other => TrainError::Input(named(other.to_string())),
         })?;
-    picture::write(path, &bytes, "heatmap")
+    crate::files::write(path, &bytes, "heatmap")
 }
 
 /// The colour scale's ticks: value and label.
@@ -1065,16 +1065,17 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&kept).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
-        // A failed write (the path is a directory, so the rename fails) is an Io error naming the path,
-        // and the temporary file is removed.
+        // A path that is not a regular file (a directory here) is refused, not replaced
+        // (`crate::files::write`), and no temporary file is made.
         let blocked = dir.path().join("blocked.png");
         std::fs::create_dir(&blocked).unwrap();
-        match save(&blocked, "t", &maps, 1) {
-            Err(TrainError::Io(message)) => {
-                assert!(message.starts_with(&format!("{}: ", named(&blocked))), "{message}")
-            }
-            other => panic!("expected an io error, got {other:?}"),
-        }
+        assert_eq!(
+            input(&blocked, &maps),
+            format!(
+                "{}: it is a directory, not a regular file; it is never replaced",
+                named(&blocked)
+            )
+        );
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

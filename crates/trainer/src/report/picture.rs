@@ -1,11 +1,10 @@
-//! What the heatmaps and the training curves share: one drawing, on `plotters`, rendered to PNG or SVG; the
-//! font, embedded in the program; and writing a picture to a file without ever leaving half of one.
+//! What the heatmaps and the training curves share: one drawing, on `plotters`, rendered to PNG or SVG; and
+//! the font, embedded in the program. Pictures are written as every file is ([`crate::files::write`]).
 //!
 //! The font is DejaVu Sans (`assets/fonts/DejaVuSans.ttf`, with its licence beside it), compiled into the
 //! binary and registered with `plotters`' `ab_glyph` text renderer, so a bare machine with no fonts draws
 //! the same PNG as any other. The SVG names the same family, and viewers without it use their sans-serif.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -176,42 +175,6 @@ pub fn render(picture: &impl Picture, format: Format) -> Result<Vec<u8>, TrainEr
         Format::Png => to_png(picture),
         Format::Svg => to_svg(picture).map(String::into_bytes),
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename, so a
-/// failure never leaves a half-written file, and a file already at `path` stays as it was. Errors name
-/// the path, `what` saying what it is (`heatmap`, `curves`).
-///
-/// # Errors
-///
-/// `TrainError::Input` when the parent directory does not exist or `path` names no file;
-/// `TrainError::Io` when writing fails.
-pub fn write(path: &Path, bytes: &[u8], what: &str) -> Result<(), TrainError> {
-    let named = |problem: String| format!("cannot write {what} {:?}: {problem}", path.display().to_string());
-    let dir = match path.parent() {
-        Some(p) if p.as_os_str().is_empty() => Path::new("."),
-        Some(p) => p,
-        None => return Err(TrainError::Input(named("not a file path".into()))),
-    };
-    if !dir.is_dir() {
-        let dir = dir.display().to_string();
-        return Err(TrainError::Input(named(format!("directory {dir:?} does not exist"))));
-    }
-    let io = |e: std::io::Error| TrainError::Io(named(e.to_string()));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".picture-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        // An ordinary file's mode (less the umask), not the private 0600 of a temporary file.
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    // The temporary file is deleted when dropped, so each early return below leaves nothing behind.
-    let mut file = builder.tempfile_in(dir).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }
 
 /// An 8-bit sRGB colour.

@@ -44,15 +44,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::TrainError;
-use crate::config::TrainConfig;
 use crate::report::curves::{self, Curves};
 use crate::report::picture::Format;
-use crate::run_dir::RunDir;
-use crate::task::Decoding;
-use crate::tasks::classify::{Classifier, ClassifyConfig, classify};
-use crate::tasks::seq2seq::ModelKind;
-use crate::tasks::translate::{TranslateConfig, Translator};
-use crate::training;
+use crate::task::{Decoding, Trained};
+use crate::training::{self, OpenRun};
 
 /// The explorer's page, served at `/`.
 pub const PAGE: &str = include_str!("page.html");
@@ -66,16 +61,9 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// How long a request's body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The model of the run being explored.
-enum Model {
-    Translate(Box<Translator>),
-    Classify(Box<Classifier>),
-}
-
 /// A run opened for exploring: its model, and what `/api/run` says of it.
 pub struct Explorer {
-    model: Mutex<Model>,
-    device: Device,
+    model: Mutex<Box<dyn Trained>>,
     run: PathBuf,
     info: Value,
 }
@@ -89,45 +77,35 @@ impl Explorer {
     /// that is missing, holds no finished run, or has damaged files; and a
     /// run of another task, which has nothing to explore.
     pub fn open(run: &Path, device: &Device) -> Result<Self, TrainError> {
-        let dir = RunDir::new(run);
-        let config = TrainConfig::read(&dir, None)?;
-        let read = |path: PathBuf| -> Value {
-            std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| serde_json::from_str(&text).ok())
-                .unwrap_or(Value::Null)
-        };
-        let mut info = json!({
-            "task": config.task.name(),
-            "run": run.display().to_string(),
-            "config": read(dir.config_path()),
-            "summary": read(dir.summary_path()),
-            "limits": {"max_chars": MAX_CHARS, "max_beam": MAX_BEAM},
-            "curves": run.join(curves::SVG).is_file() || dir.metrics_path().is_file(),
-        });
-        let model = if let Some(section) = config.task.section::<TranslateConfig>() {
-            let (model, heads) = match section.seq2seq.model {
-                ModelKind::Rnn => ("rnn", 0),
-                ModelKind::Transformer => ("transformer", section.seq2seq.transformer.n_heads),
-            };
-            info["model"] = json!(model);
-            info["heads"] = json!(heads);
-            Model::Translate(Box::new(training::translator(run, device)?))
-        } else if let Some(section) = config.task.section::<ClassifyConfig>() {
-            info["model"] = json!("transformer");
-            info["heads"] = json!(section.transformer.n_heads);
-            info["layers"] = json!(section.transformer.n_layers);
-            Model::Classify(Box::new(training::classifier(run, device)?))
-        } else {
+        let OpenRun { dir, config, trained } = training::open(run, device)?;
+        if trained.translator().is_none() && trained.classifier().is_none() {
             return Err(TrainError::Input(format!(
                 "{}: holds a `{}` run; `attn serve` explores translate and classify runs",
                 run.display(),
                 config.task.name()
             )));
-        };
+        }
+        let summary = std::fs::read_to_string(dir.summary_path())
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        // The config as `config.json` holds it, from the one read of it.
+        let mut saved = serde_json::Map::new();
+        saved.insert("release".into(), json!(dir.release()));
+        saved.extend(config.to_map());
+        let mut info = json!({
+            "task": config.task.name(),
+            "run": run.display().to_string(),
+            "config": saved,
+            "summary": summary,
+            "limits": {"max_chars": MAX_CHARS, "max_beam": MAX_BEAM},
+            "curves": run.join(curves::SVG).is_file() || dir.metrics_path().is_file(),
+        });
+        if let Value::Object(info) = &mut info {
+            info.extend(trained.describe());
+        }
         Ok(Self {
-            model: Mutex::new(model),
-            device: device.clone(),
+            model: Mutex::new(trained),
             run: run.to_path_buf(),
             info,
         })
@@ -169,7 +147,7 @@ impl Explorer {
         if let Ok(bytes) = std::fs::read(self.run.join(name)) {
             return Reply::new(200, kind, bytes);
         }
-        let metrics = RunDir::new(&self.run).metrics_path();
+        let metrics = crate::run_dir::RunDir::new(&self.run).metrics_path();
         let Ok(csv) = std::fs::read_to_string(&metrics) else {
             return Reply::error(
                 404,
@@ -214,13 +192,13 @@ impl Explorer {
             Decoding::Beam(request.beam)
         };
         let model = self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Model::Translate(translator) = &*model else {
+        let Some(translator) = model.translator() else {
             return Reply::error(
                 404,
                 "this is a classify run: POST /api/classify with {\"word\": \"...\"}".into(),
             );
         };
-        match translator.translate_with_alternatives(&request.sentence, decoding, &self.device) {
+        match translator.translate(&request.sentence, decoding) {
             Ok((t, alternatives)) => Reply::json(
                 200,
                 &json!({
@@ -251,13 +229,13 @@ impl Explorer {
             return reply;
         }
         let model = self.model.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Model::Classify(classifier) = &*model else {
+        let Some(classifier) = model.classifier() else {
             return Reply::error(
                 404,
                 "this is a translate run: POST /api/translate with {\"sentence\": \"...\"}".into(),
             );
         };
-        match classify(classifier, &request.word, &self.device) {
+        match classifier.classify(&request.word) {
             Ok(p) => {
                 let probabilities: Vec<Value> = p
                     .probabilities

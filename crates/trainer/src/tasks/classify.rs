@@ -8,9 +8,6 @@
 //! and its characters and languages in `vocab.json`, so evaluation and
 //! `--resume` read exactly what the run was made with.
 
-use std::fmt;
-use std::path::Path;
-
 use attention_core::Weights;
 use burn::data::dataloader::batcher::Batcher;
 use burn::module::Module;
@@ -22,17 +19,21 @@ use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use models::{EncoderTransformer, EncoderTransformerConfig, NgramHash, Pooling};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
 use super::transformer::{NormName, PositionsName, TransformerOptions};
 use crate::TrainError;
-use crate::data::wordlists::{LabelledWord, WordList, WordSplits, read_word_lists};
+use crate::data::wordlists::{
+    LabelledWord, WordList, WordSplits, debian_word_lists, read_split, read_word_lists, save_splits,
+};
 use crate::data::{BOS, EOS, Encoder, PAD, Vocabulary};
 use crate::metrics::FiniteLoss;
-use crate::report::heatmap::Heatmap;
-use crate::run_dir::{RunDir, RunSummary, read_json, write_atomic, write_json};
-use crate::session::{CommonConfig, ScheduleName};
-use crate::session::{Session, save_model};
-use crate::task::{Decoding, Task};
+use crate::report::evaluation::ClassifyReport;
+use crate::report::prediction::WordPrediction;
+use crate::report::weights::per_head;
+use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
+use crate::session::{CommonConfig, LossWeight, ScheduleName, Session, save_model};
+use crate::task::{Classifying, Decoding, Task, Trained};
 
 /// The classify task.
 pub struct Classify;
@@ -153,24 +154,6 @@ impl NgramHashName {
     }
 }
 
-/// The five word lists of Debian's `wamerican wfrench wngerman wspanish
-/// witalian` packages, the classify task's default.
-pub fn debian_word_lists() -> Vec<WordList> {
-    [
-        ("en", "american-english"),
-        ("fr", "french"),
-        ("de", "ngerman"),
-        ("es", "spanish"),
-        ("it", "italian"),
-    ]
-    .into_iter()
-    .map(|(language, file)| WordList {
-        language: language.to_string(),
-        path: Path::new("/usr/share/dict").join(file),
-    })
-    .collect()
-}
-
 /// The metrics a classify run records, as Burn names them.
 const METRICS: [&str; 3] = ["Loss", "Accuracy", "Learning Rate"];
 
@@ -259,6 +242,13 @@ pub struct WordBatch {
 #[derive(Clone, Debug, Default)]
 pub struct WordBatcher;
 
+impl LossWeight for WordBatch {
+    /// The loss is a mean over the words.
+    fn loss_weight(&self) -> usize {
+        self.lengths.len()
+    }
+}
+
 impl Batcher<WordItem, WordBatch> for WordBatcher {
     fn batch(&self, items: Vec<WordItem>, device: &Device) -> WordBatch {
         let width = items.iter().map(|i| i.tokens.len()).max().unwrap_or(1);
@@ -319,17 +309,12 @@ impl TrainStep for ClassifierLearner {
     /// (trained together, the transformer fits the training words first and
     /// the bag learns little; docs/classify.md). The loss reported is the first.
     fn step(&self, batch: WordBatch) -> TrainOutput<ClassificationOutput> {
-        let words = batch.lengths.len();
         let (output, bag_logits) = self.run(batch);
         let objective = match bag_logits {
             Some(bag) => output.loss.clone() + self.cross_entropy(bag, output.targets.clone()),
             None => output.loss.clone(),
         };
-        let mut out = TrainOutput::new(self, objective.backward(), output);
-        if crate::distributed::current().is_some() {
-            (out.grads, out.item.loss) = crate::distributed::average(self, out.grads, out.item.loss, words);
-        }
-        out
+        TrainOutput::new(self, objective.backward(), output)
     }
 }
 
@@ -340,51 +325,6 @@ impl InferenceStep for ClassifierLearner {
     fn step(&self, batch: WordBatch) -> ClassificationOutput {
         self.run(batch).0
     }
-}
-
-fn save_splits(run: &RunDir, splits: &WordSplits) -> Result<(), TrainError> {
-    for (name, words) in [
-        ("train", &splits.train),
-        ("valid", &splits.valid),
-        ("test", &splits.test),
-    ] {
-        let text: String = words
-            .iter()
-            .map(|w| format!("{}\t{}\n", w.word, splits.languages[w.language]))
-            .collect();
-        write_atomic(&run.split_path(name), text.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// Reads one split a classify run saved.
-///
-/// # Errors
-///
-/// If the file is missing, or a line is not `word<TAB>language` with a
-/// language of the run; the message names the file and the line.
-pub fn read_split(run: &RunDir, split: &str, languages: &[String]) -> Result<Vec<LabelledWord>, TrainError> {
-    let (path, text) = run.read_split(split)?;
-    text.lines()
-        .enumerate()
-        .map(|(number, line)| {
-            let parsed = line.split_once('\t').and_then(|(word, language)| {
-                let language = languages.iter().position(|l| l == language)?;
-                (!word.is_empty()).then(|| LabelledWord {
-                    word: word.to_string(),
-                    language,
-                })
-            });
-            parsed.ok_or_else(|| {
-                TrainError::Input(format!(
-                    "{}:{}: expected `word<TAB>language`, the language one of {}",
-                    path.display(),
-                    number + 1,
-                    languages.join(", ")
-                ))
-            })
-        })
-        .collect()
 }
 
 fn items(words: &[LabelledWord], vocab: &ClassVocab, end_marker: bool) -> Vec<WordItem> {
@@ -414,7 +354,7 @@ impl Task for Classify {
     const ACCURACY: &'static str = "accuracy";
     type Config = ClassifyConfig;
     type Data = ClassifyData;
-    type Report = ClassifyReport;
+    type Trained = Classifier;
     // Release 0.1.0 had one flat config, whose `d_hidden` was the classifier's width.
     const RELEASE_0_1_RENAMES: &'static [(&'static str, &'static str)] = &[("d_hidden", "d_model")];
 
@@ -453,18 +393,7 @@ impl Task for Classify {
     }
 
     fn prepare(config: &ClassifyConfig, common: &CommonConfig) -> Result<ClassifyData, TrainError> {
-        let splits =
-            read_word_lists(&config.words, config.per_language, config.max_len, common.seed).map_err(|e| match e {
-                TrainError::Input(message)
-                    if message.contains("/usr/share/dict/") && message.contains("cannot read") =>
-                {
-                    TrainError::Input(format!(
-                        "{message} (the default word lists come from Debian's packages: \
-                         apt-get install wamerican wfrench wngerman wspanish witalian; or give --words LANG=FILE)"
-                    ))
-                }
-                other => other,
-            })?;
+        let splits = read_word_lists(&config.words, config.per_language, config.max_len, common.seed)?;
         tracing::info!(
             "{} words; dropped: {} in several lists, {} malformed or of the wrong length\n{}",
             splits.train.len() + splits.valid.len() + splits.test.len(),
@@ -517,11 +446,6 @@ impl Task for Classify {
         let model = config
             .model_config(vocab.characters.len(), vocab.languages.len())
             .init(&session.device.clone().autodiff());
-        // Under `--distributed mpi` every rank starts from rank 0's weights.
-        let model = match crate::distributed::current() {
-            Some(_) => crate::distributed::broadcast_model(model),
-            None => model,
-        };
         let training = session
             .training(session.train_loader(WordBatcher, train)?, session.loader(WordBatcher, valid))
             .metrics((LossMetric::new(), AccuracyMetric::new()))
@@ -537,23 +461,31 @@ impl Task for Classify {
         })
     }
 
-    fn evaluate(
+    fn open(
+        run: &RunDir,
         common: &CommonConfig,
         section: &ClassifyConfig,
-        run: &RunDir,
         device: &Device,
-        decoding: Decoding,
-    ) -> Result<ClassifyReport, TrainError> {
-        if decoding != Decoding::Greedy {
-            return Err(TrainError::Input(
-                "--beam decodes sentences; a classify run has none".into(),
-            ));
-        }
-        Classifier::from_run(run, section.clone(), common.batch_size, device)?.evaluate(device)
+    ) -> Result<Classifier, TrainError> {
+        let vocab: ClassVocab = read_json(&run.vocab_path())?;
+        let model = run.load_model(
+            section
+                .model_config(vocab.characters.len(), vocab.languages.len())
+                .init(device),
+            Classify::NAME,
+        )?;
+        Ok(Classifier {
+            config: section.clone(),
+            vocab,
+            model,
+            batch_size: common.batch_size,
+            dir: run.clone(),
+            device: device.clone(),
+        })
     }
 }
 
-/// A trained classify run.
+/// A finished classify run, opened on a device ([`Task::open`]).
 pub struct Classifier {
     /// Its section of the config.
     pub config: ClassifyConfig,
@@ -565,51 +497,21 @@ pub struct Classifier {
     pub batch_size: usize,
     /// Its directory.
     pub dir: RunDir,
+    /// The device the model is on.
+    pub device: Device,
 }
 
 impl Classifier {
-    /// The classifier of the run in `dir`, whose config is `common` and
-    /// `section` (`trainer::training::classifier` reads them from the run).
-    ///
-    /// # Errors
-    ///
-    /// An unfinished run, or damaged files.
-    pub fn open(
-        dir: &RunDir,
-        common: &CommonConfig,
-        section: &ClassifyConfig,
-        device: &Device,
-    ) -> Result<Self, TrainError> {
-        Self::from_run(dir, section.clone(), common.batch_size, device)
-    }
-
-    fn from_run(run: &RunDir, config: ClassifyConfig, batch_size: usize, device: &Device) -> Result<Self, TrainError> {
-        let vocab: ClassVocab = read_json(&run.vocab_path())?;
-        let model = run.load_model(
-            config
-                .model_config(vocab.characters.len(), vocab.languages.len())
-                .init(device),
-            Classify::NAME,
-        )?;
-        Ok(Self {
-            config,
-            vocab,
-            model,
-            batch_size,
-            dir: run.clone(),
-        })
-    }
-
     /// Classifies the run's test split and reports.
     ///
     /// # Errors
     ///
     /// A missing or damaged test split.
-    pub fn evaluate(&self, device: &Device) -> Result<ClassifyReport, TrainError> {
+    pub fn evaluate(&self) -> Result<ClassifyReport, TrainError> {
         let test = read_split(&self.dir, "test", &self.vocab.languages)?;
         let mut pairs = Vec::with_capacity(test.len());
         for chunk in items(&test, &self.vocab, self.config.end_marker).chunks(self.batch_size.max(1)) {
-            let batch = WordBatcher.batch(chunk.to_vec(), device);
+            let batch = WordBatcher.batch(chunk.to_vec(), &self.device);
             let logits = self
                 .model
                 .forward(batch.tokens, &batch.lengths, Weights::Skip)
@@ -625,205 +527,84 @@ impl Classifier {
         }
         Ok(ClassifyReport::from_pairs(self.vocab.languages.clone(), &pairs))
     }
-}
 
-/// One word, classified.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WordPrediction {
-    /// The word, lower-cased.
-    pub word: String,
-    /// The tokens the model read: `<cls>` and the characters.
-    pub tokens: Vec<String>,
-    /// Characters training never saw (read as `<unk>`).
-    pub unknown: Vec<String>,
-    /// Every language with its probability, most probable first.
-    pub probabilities: Vec<(String, f32)>,
-    /// `[layer][head][query][key]`: the self-attention weights over the
-    /// tokens.
-    pub attention: Vec<Vec<Vec<Vec<f32>>>>,
-}
-
-impl WordPrediction {
-    /// The self-attention maps, one per layer and head (layers in order,
-    /// heads within a layer), the tokens on both axes: a query per row, the
-    /// keys it reads across.
+    /// Classifies `word`: the probability of every language, and the
+    /// self-attention of every layer and head over its characters.
     ///
     /// # Errors
     ///
-    /// Never for a prediction [`classify`] made; a map whose shape was
-    /// changed is refused by [`Heatmap::new`].
-    pub fn attention_maps(&self) -> Result<Vec<Heatmap>, TrainError> {
-        let mut maps = Vec::new();
-        for (layer, heads) in self.attention.iter().enumerate() {
-            for (head, weights) in heads.iter().enumerate() {
-                maps.push(Heatmap::new(
-                    format!("{}: layer {} head {}", self.word, layer + 1, head + 1),
-                    self.tokens.clone(),
-                    self.tokens.clone(),
-                    weights.clone(),
-                )?);
-            }
+    /// If the word is empty or longer than the run's model reads.
+    pub fn classify(&self, word: &str) -> Result<WordPrediction, TrainError> {
+        let word = word.trim().to_lowercase();
+        let chars = word.chars().count();
+        if chars == 0 {
+            return Err(TrainError::Input("an empty word has no language".into()));
         }
-        Ok(maps)
-    }
-}
-
-/// Classifies `word` with a trained run.
-///
-/// # Errors
-///
-/// If the word is empty or longer than the run's model reads.
-pub fn classify(trained: &Classifier, word: &str, device: &Device) -> Result<WordPrediction, TrainError> {
-    let word = word.trim().to_lowercase();
-    let chars = word.chars().count();
-    if chars == 0 {
-        return Err(TrainError::Input("an empty word has no language".into()));
-    }
-    if chars > trained.config.max_len {
-        return Err(TrainError::Input(format!(
-            "`{word}`: {chars} characters, but this run's model reads at most {}",
-            trained.config.max_len
-        )));
-    }
-    let characters = trained.vocab.characters.encoder();
-    let ids = encode_word(&characters, &word, trained.config.end_marker);
-    let chars: Vec<String> = word.chars().map(String::from).collect();
-    let unknown: Vec<String> = characters.unknown(&chars).into_iter().map(String::from).collect();
-    let mut tokens = vec!["<cls>".to_string()];
-    tokens.extend(chars);
-    if trained.config.end_marker {
-        tokens.push("<eos>".to_string());
-    }
-    let batch = WordBatcher.batch(
-        vec![WordItem {
+        if chars > self.config.max_len {
+            return Err(TrainError::Input(format!(
+                "`{word}`: {chars} characters, but this run's model reads at most {}",
+                self.config.max_len
+            )));
+        }
+        let characters = self.vocab.characters.encoder();
+        let ids = encode_word(&characters, &word, self.config.end_marker);
+        let chars: Vec<String> = word.chars().map(String::from).collect();
+        let unknown: Vec<String> = characters.unknown(&chars).into_iter().map(String::from).collect();
+        let mut tokens = vec!["<cls>".to_string()];
+        tokens.extend(chars);
+        if self.config.end_marker {
+            tokens.push("<eos>".to_string());
+        }
+        let item = WordItem {
             tokens: ids,
             language: 0,
-        }],
-        device,
-    );
-    let out = trained.model.forward(batch.tokens, &batch.lengths, Weights::Return);
-    let logits = out.class_logits.expect("the classifier has a sequence head");
-    let probabilities = softmax(logits, 1)
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32 probabilities");
-    let mut probabilities: Vec<(String, f32)> = trained.vocab.languages.iter().cloned().zip(probabilities).collect();
-    probabilities.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let attention = out
-        .attention
-        .into_iter()
-        .map(|layer| {
-            let [_, heads, len, _] = layer.dims();
-            let values = layer
-                .into_data()
-                .convert::<f32>()
-                .try_to_vec::<f32>()
-                .expect("f32 weights");
-            (0..heads)
-                .map(|h| {
-                    (0..len)
-                        .map(|q| values[(h * len + q) * len..(h * len + q + 1) * len].to_vec())
-                        .collect()
-                })
-                .collect()
+        };
+        let batch = WordBatcher.batch(vec![item], &self.device);
+        let out = self.model.forward(batch.tokens, &batch.lengths, Weights::Return);
+        let logits = out.class_logits.expect("the classifier has a sequence head");
+        let probabilities = softmax(logits, 1)
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .expect("f32 probabilities");
+        let mut probabilities: Vec<(String, f32)> = self.vocab.languages.iter().cloned().zip(probabilities).collect();
+        probabilities.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(WordPrediction {
+            word,
+            tokens,
+            unknown,
+            probabilities,
+            attention: out.attention.into_iter().map(per_head).collect(),
         })
-        .collect();
-    Ok(WordPrediction {
-        word,
-        tokens,
-        unknown,
-        probabilities,
-        attention,
-    })
-}
-
-/// What `attn eval` reports for a classify run: the test split.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ClassifyReport {
-    /// Languages, by class id.
-    pub languages: Vec<String>,
-    /// Test words.
-    pub words: usize,
-    /// Words whose language was predicted right (%).
-    pub accuracy: f64,
-    /// Per language: of the words predicted as it, the share that are (%).
-    pub precision: Vec<f64>,
-    /// Per language: of its words, the share predicted as it (%).
-    pub recall: Vec<f64>,
-    /// `confusion[true][predicted]`: word counts.
-    pub confusion: Vec<Vec<usize>>,
-}
-
-impl ClassifyReport {
-    /// The report of `(true, predicted)` class pairs over `languages`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use trainer::tasks::classify::ClassifyReport;
-    /// let report = ClassifyReport::from_pairs(vec!["en".into(), "fr".into()], &[(0, 0), (0, 1), (1, 1)]);
-    /// assert_eq!(report.confusion, [[1, 1], [0, 1]]);
-    /// assert_eq!(report.precision, [100.0, 50.0]);
-    /// assert_eq!(report.recall, [50.0, 100.0]);
-    /// ```
-    pub fn from_pairs(languages: Vec<String>, pairs: &[(usize, usize)]) -> Self {
-        let n = languages.len();
-        let mut confusion = vec![vec![0; n]; n];
-        for &(truth, predicted) in pairs {
-            confusion[truth][predicted] += 1;
-        }
-        let percent = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
-        let correct: usize = (0..n).map(|i| confusion[i][i]).sum();
-        ClassifyReport {
-            words: pairs.len(),
-            accuracy: percent(correct, pairs.len()),
-            precision: (0..n)
-                .map(|j| percent(confusion[j][j], (0..n).map(|i| confusion[i][j]).sum()))
-                .collect(),
-            recall: (0..n)
-                .map(|i| percent(confusion[i][i], confusion[i].iter().sum()))
-                .collect(),
-            confusion,
-            languages,
-        }
     }
 }
 
-impl fmt::Display for ClassifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} test words, accuracy {:.2}%", self.words, self.accuracy)?;
-        writeln!(f)?;
-        writeln!(f, "language  precision  recall")?;
-        for (i, language) in self.languages.iter().enumerate() {
-            writeln!(
-                f,
-                "{language:<8}  {:>8.2}%  {:>5.2}%",
-                self.precision[i], self.recall[i]
-            )?;
+impl Trained for Classifier {
+    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
+        if decoding != Decoding::Greedy {
+            return Err(TrainError::Input(
+                "--beam decodes sentences; a classify run has none".into(),
+            ));
         }
-        writeln!(f)?;
-        writeln!(f, "confusion (rows: true language, columns: predicted)")?;
-        let width = self
-            .confusion
-            .iter()
-            .flatten()
-            .map(|c| c.to_string().len())
-            .chain(self.languages.iter().map(String::len))
-            .max()
-            .unwrap_or(1);
-        write!(f, "{:<8}", "")?;
-        for language in &self.languages {
-            write!(f, "  {language:>width$}")?;
-        }
-        writeln!(f)?;
-        for (language, row) in self.languages.iter().zip(&self.confusion) {
-            write!(f, "{language:<8}")?;
-            for count in row {
-                write!(f, "  {count:>width$}")?;
-            }
-            writeln!(f)?;
-        }
-        Ok(())
+        Ok(Classifier::evaluate(self)?.to_string())
+    }
+
+    fn describe(&self) -> Map<String, Value> {
+        let t = &self.config.transformer;
+        let mut info = Map::new();
+        info.insert("model".into(), json!("transformer"));
+        info.insert("heads".into(), json!(t.n_heads));
+        info.insert("layers".into(), json!(t.n_layers));
+        info
+    }
+
+    fn classifier(&self) -> Option<&dyn Classifying> {
+        Some(self)
+    }
+}
+
+impl Classifying for Classifier {
+    fn classify(&self, word: &str) -> Result<WordPrediction, TrainError> {
+        Classifier::classify(self, word)
     }
 }

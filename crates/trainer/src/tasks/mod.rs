@@ -15,8 +15,9 @@
 //!    `Summarize => summarize::Summarize,`.
 //!
 //! `attn train summarize`, its `--help`, its config file section, its run
-//! directories and `attn eval` then follow from the trait; docs/architecture.md
-//! walks through it.
+//! directories, `--resume` and `attn eval` then follow from the trait, and
+//! training across processes from the session it trains in;
+//! docs/architecture.md walks through it.
 
 use burn::prelude::Device;
 use clap::{ArgMatches, Args, FromArgMatches};
@@ -27,7 +28,7 @@ use crate::TrainError;
 use crate::lifecycle::Lifecycle;
 use crate::run_dir::{RunDir, RunSummary};
 use crate::session::CommonConfig;
-use crate::task::{Decoding, Task};
+use crate::task::{Task, Trained};
 
 // Shared by several tasks; the tasks' own modules are declared by `tasks!`.
 pub mod seq2seq;
@@ -160,27 +161,58 @@ macro_rules! tasks {
                 match self { $(TaskConfig::$variant(c) => lifecycle.run::<$task>(common, c, fields),)* }
             }
 
-            /// The section, if it is of type `C`.
-            pub fn section<C: 'static>(&self) -> Option<&C> {
-                match self { $(TaskConfig::$variant(c) => (c as &dyn std::any::Any).downcast_ref::<C>(),)* }
-            }
-
-            /// Scores the trained model of `run` on its test split; returns
-            /// the report as `attn eval` prints it.
+            /// Opens the trained model of the finished run `run`, whose
+            /// config this is, on `device` ([`Task::open`]).
             ///
             /// # Errors
             ///
-            /// As [`Task::evaluate`].
-            pub fn evaluate(&self, common: &CommonConfig, run: &RunDir, device: &Device, decoding: Decoding)
-                -> Result<String, TrainError>
+            /// As [`Task::open`].
+            pub fn open(&self, common: &CommonConfig, run: &RunDir, device: &Device)
+                -> Result<Box<dyn Trained>, TrainError>
             {
                 match self {
                     $(TaskConfig::$variant(c) =>
-                        <$task as Task>::evaluate(common, c, run, device, decoding).map(|r| r.to_string()),)*
+                        Ok(Box::new(<$task as Task>::open(run, common, c, device)?)),)*
                 }
             }
+
+            /// The command-line flag of the field `id` of this task's config
+            /// (`--seed` for `seed`, `--english-prefix` for `english_prefixes`).
+            pub fn flag(&self, id: &str) -> String {
+                let command = match self {
+                    $(TaskConfig::$variant(_) => <$task as Task>::Config::augment_args_for_update(
+                        CommonConfig::augment_args_for_update(clap::Command::new(<$task as Task>::NAME)),
+                    ),)*
+                };
+                let long = command
+                    .get_arguments()
+                    .find(|a| a.get_id() == id)
+                    .and_then(|a| a.get_long())
+                    .map(String::from);
+                format!("--{}", long.unwrap_or_else(|| id.replace('_', "-")))
+            }
         }
+
+        $(
+            impl Registered for $task {
+                fn section(config: &TaskConfig) -> Option<&<$task as Task>::Config> {
+                    match config {
+                        TaskConfig::$variant(section) => Some(section),
+                        #[allow(unreachable_patterns)]
+                        _ => None,
+                    }
+                }
+            }
+        )*
     };
+}
+
+/// A task of the `tasks!` list: its section found in a [`TaskConfig`], by
+/// the variant's pattern (what `trainer::training::open_task` opens a run of
+/// one task with).
+pub trait Registered: Task {
+    /// The section of `config`, if `config` is of this task.
+    fn section(config: &TaskConfig) -> Option<&Self::Config>;
 }
 
 /// The ids of the flags given on the command line.

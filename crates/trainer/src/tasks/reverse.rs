@@ -6,14 +6,13 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::seq2seq::{self, EvalReport, Seq2SeqConfig, Seq2SeqData};
+use super::seq2seq::{self, Seq2SeqConfig, Seq2SeqData, Seq2SeqRun};
 use crate::TrainError;
-use crate::data::Vocabularies;
 use crate::data::reverse::{reverse_splits, reverse_vocabulary};
+use crate::data::{Pair, Vocabularies};
 use crate::run_dir::{RunDir, RunSummary};
-use crate::session::CommonConfig;
-use crate::session::Session;
-use crate::task::{Decoding, Task};
+use crate::session::{CommonConfig, Session};
+use crate::task::{Decoding, Task, Trained};
 
 /// The reverse task.
 pub struct Reverse;
@@ -64,7 +63,7 @@ impl Task for Reverse {
     const ACCURACY: &'static str = "token accuracy";
     type Config = ReverseConfig;
     type Data = Seq2SeqData;
-    type Report = EvalReport;
+    type Trained = Reverser;
 
     fn common_defaults() -> CommonConfig {
         seq2seq::common_defaults()
@@ -107,13 +106,12 @@ impl Task for Reverse {
         seq2seq::fit(&config.seq2seq, config.max_len, data, session, Ok)
     }
 
-    fn evaluate(
+    fn open(
+        run: &RunDir,
         common: &CommonConfig,
         section: &ReverseConfig,
-        run: &RunDir,
         device: &Device,
-        decoding: Decoding,
-    ) -> Result<EvalReport, TrainError> {
+    ) -> Result<Reverser, TrainError> {
         let trained = seq2seq::load(
             &section.seq2seq,
             section.max_len,
@@ -122,19 +120,26 @@ impl Task for Reverse {
             run,
             device,
         )?;
+        // The test split is the seed's: generating it again gives the one the run held out.
         let [_, _, test] = reverse_splits(common.seed, section.train_size, section.symbols, section.max_len);
-        let references: Vec<Vec<String>> = test
-            .iter()
-            .map(|p| {
-                trained
-                    .vocab
-                    .target
-                    .decode(&p.target)
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .collect();
-        Ok(trained.evaluate(&test, &references, decoding, device))
+        Ok(Reverser { trained, test })
+    }
+}
+
+/// A finished reverse run, opened on a device, with its test split.
+pub struct Reverser {
+    /// The model and its vocabulary.
+    pub trained: Seq2SeqRun,
+    /// The test sequences.
+    pub test: Vec<Pair>,
+}
+
+impl Trained for Reverser {
+    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
+        let symbols = |ids: &[usize]| -> Vec<String> {
+            self.trained.vocab.target.decode(ids).into_iter().map(String::from).collect()
+        };
+        let references: Vec<Vec<String>> = self.test.iter().map(|p| symbols(&p.target)).collect();
+        Ok(self.trained.evaluate(&self.test, &references, decoding).to_string())
     }
 }

@@ -29,9 +29,9 @@ use crate::data::{BOS, EOS, PAD, Pair, UNK, Vocabularies};
 use crate::metrics::{CorpusBleu, FiniteLoss};
 use crate::report::bleu::BleuCounts;
 use crate::report::chrf::ChrfCounts;
+use crate::report::evaluation::EvalReport;
 use crate::run_dir::{RunDir, RunSummary};
-use crate::session::CommonConfig;
-use crate::session::Session;
+use crate::session::{CommonConfig, LossWeight, Session};
 use crate::task::Decoding;
 
 /// The metrics every epoch of a sequence task records, as Burn names them.
@@ -477,11 +477,6 @@ pub fn fit(
             .model_config(vocab.source.len(), vocab.target.len(), max_len)
             .init(&session.device.clone().autodiff()),
     )?;
-    // Under `--distributed mpi` every rank starts from rank 0's weights.
-    let model = match crate::distributed::current() {
-        Some(_) => crate::distributed::broadcast_model(model),
-        None => model,
-    };
     let steps_per_epoch = session.steps_per_epoch(train_items);
     // Every device's copy of the learner counts the batches it trains on.
     let batches_per_epoch = steps_per_epoch * session.devices;
@@ -519,6 +514,8 @@ pub struct Seq2SeqRun {
     pub model: Seq2SeqModel,
     /// Sentences per batch when decoding a split.
     pub batch_size: usize,
+    /// The device the model is on.
+    pub device: Device,
 }
 
 /// Loads the trained model of a sequence run.
@@ -548,47 +545,13 @@ pub fn load(
         vocab,
         model,
         batch_size,
+        device: device.clone(),
     })
-}
-
-/// What `attn eval` reports for a sequence run: decoding of the test split.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EvalReport {
-    /// Test sentences.
-    pub sentences: usize,
-    /// Corpus BLEU of the outputs against the references, as words (a
-    /// reference word outside the vocabulary never matches).
-    pub bleu: f64,
-    /// Corpus chrF of the outputs against the references, as sacreBLEU
-    /// computes it (character 6-grams, β = 2; `report::chrf`).
-    pub chrf: f64,
-    /// Sentences decoded exactly (%).
-    pub exact_match: f64,
-    /// Target tokens decoded at the right position (%), end token included.
-    pub token_accuracy: f64,
-    /// Source tokens outside the training vocabulary, read as `<unk>` (%).
-    pub unknown: f64,
-}
-
-impl std::fmt::Display for EvalReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "{} test sentences, BLEU {:.2}, chrF {:.2}, exact match {:.2}%, token accuracy {:.2}%, <unk> {:.2}% of source words",
-            self.sentences, self.bleu, self.chrf, self.exact_match, self.token_accuracy, self.unknown
-        )
-    }
 }
 
 impl Seq2SeqRun {
     /// Decodes `test` (ids) and scores it against `references` (words).
-    pub fn evaluate(
-        &self,
-        test: &[Pair],
-        references: &[Vec<String>],
-        decoding: Decoding,
-        device: &Device,
-    ) -> EvalReport {
+    pub fn evaluate(&self, test: &[Pair], references: &[Vec<String>], decoding: Decoding) -> EvalReport {
         let (mut exact, mut correct, mut total) = (0, 0, 0);
         let mut bleu = BleuCounts::default();
         let mut chrf = ChrfCounts::default();
@@ -596,7 +559,7 @@ impl Seq2SeqRun {
             .chunks(self.batch_size.max(1))
             .zip(references.chunks(self.batch_size.max(1)))
         {
-            let batch = Seq2SeqBatcher.batch(chunk.to_vec(), device);
+            let batch = Seq2SeqBatcher.batch(chunk.to_vec(), &self.device);
             let translations = self.model.decode(batch.source, &batch.lengths, decoding);
             for ((pair, translation), reference) in chunk.iter().zip(&translations).zip(references) {
                 let output = self.vocab.target.decode(&translation.tokens);
@@ -637,6 +600,13 @@ pub struct Seq2SeqBatch {
     pub target_output: Tensor<2, Int>,
     /// The targets `y_1 .. y_T`, unpadded: the references of BLEU.
     pub references: Vec<Vec<usize>>,
+}
+
+impl LossWeight for Seq2SeqBatch {
+    /// The loss is a mean over the target tokens: y_1 .. y_T and the end token of each row.
+    fn loss_weight(&self) -> usize {
+        self.references.iter().map(|r| r.len() + 1).sum()
+    }
 }
 
 /// Pads pairs into a [`Seq2SeqBatch`].
@@ -739,14 +709,8 @@ impl TrainStep for Seq2SeqLearner {
         } else {
             TeacherForcing::Ratio(ratio)
         };
-        // The loss is a mean over the target tokens (y_1 .. y_T and the end token of each row).
-        let tokens: usize = batch.references.iter().map(|r| r.len() + 1).sum();
         let output = self.run(batch, teacher_forcing);
-        let mut out = TrainOutput::new(self, output.loss.backward(), output);
-        if crate::distributed::current().is_some() {
-            (out.grads, out.item.loss) = crate::distributed::average(self, out.grads, out.item.loss, tokens);
-        }
-        out
+        TrainOutput::new(self, output.loss.backward(), output)
     }
 }
 

@@ -2,16 +2,16 @@
 //! is the built-in corpus generated from a French grammar
 //! ([`crate::data::french`]) or a Tatoeba file ([`crate::data::tatoeba`]);
 //! the model is the article's RNN encoder-decoder with any of its
-//! attentions, or the transformer ([`super::seq2seq`]). `attn translate`
-//! runs one sentence through a trained run and shows the attention matrix
-//! that explains its translation, printed as the article prints it (source
-//! words across, output words down) and drawn as a heatmap.
+//! attentions, or the transformer ([`super::seq2seq`]). A trained run
+//! translates a sentence and gives the attention matrix that explains the
+//! translation ([`Translator`]), which `attn translate` prints and draws
+//! ([`crate::report::translation`]) and `attn translate --po` writes into a
+//! catalog ([`crate::data::catalog`]).
 //!
 //! A run keeps its splits in `splits/{train,valid,test}.tsv`, one tokenized
 //! pair a line, and its vocabularies in `vocab.json`, so that `attn eval`
 //! and `--resume` read exactly the sentences the run was made with.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use burn::data::dataloader::batcher::Batcher;
@@ -19,21 +19,23 @@ use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
 use models::{Trainable, TransformerSeq2Seq, Translation};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
 use super::seq2seq::{
-    self, AttentionName, EvalReport, ModelKind, Seq2SeqBatcher, Seq2SeqConfig, Seq2SeqData, Seq2SeqModel, Seq2SeqRun,
+    self, AttentionName, ModelKind, Seq2SeqBatcher, Seq2SeqConfig, Seq2SeqData, Seq2SeqModel, Seq2SeqRun,
 };
 use crate::TrainError;
 use crate::data::corpus::{self, Splits};
 use crate::data::gettext;
 use crate::data::tatoeba::Filter;
-use crate::data::tokenize::{detokenize, tokenize};
+use crate::data::tokenize::tokenize;
 use crate::data::{BOS, Pair, Vocabularies};
-use crate::report::heatmap::Heatmap;
+use crate::report::evaluation::EvalReport;
+use crate::report::translation::{Alternative, SentenceTranslation};
+use crate::report::weights::per_head;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
-use crate::session::CommonConfig;
-use crate::session::Session;
-use crate::task::{Decoding, Task};
+use crate::session::{CommonConfig, Session};
+use crate::task::{Decoding, Task, Trained, Translating};
 
 /// The translate task.
 pub struct Translate;
@@ -115,13 +117,13 @@ impl Default for TranslateConfig {
     }
 }
 
-/// The translate task's data: ids, and the splits as words for a fresh run
-/// to save.
+/// The translate task's data: ids, and the splits as words, which a fresh
+/// run saves.
 pub struct TranslateData {
     /// Ids and vocabularies.
     pub data: Seq2SeqData,
-    /// The splits as words (a fresh run only).
-    pub splits: Option<Splits>,
+    /// The splits as words.
+    pub splits: Splits,
 }
 
 fn encoded(splits: &Splits, vocab: Vocabularies) -> Seq2SeqData {
@@ -148,7 +150,7 @@ impl Task for Translate {
     const ACCURACY: &'static str = "token accuracy";
     type Config = TranslateConfig;
     type Data = TranslateData;
-    type Report = EvalReport;
+    type Trained = Translator;
 
     fn common_defaults() -> CommonConfig {
         CommonConfig {
@@ -222,16 +224,13 @@ impl Task for Translate {
         );
         Ok(TranslateData {
             data: encoded(&splits, vocab),
-            splits: Some(splits),
+            splits,
         })
     }
 
     fn save(data: &TranslateData, run: &RunDir) -> Result<(), TrainError> {
         write_json(&run.vocab_path(), &data.data.vocab)?;
-        match &data.splits {
-            Some(splits) => corpus::save_splits(run, splits),
-            None => Ok(()),
-        }
+        corpus::save_splits(run, &data.splits)
     }
 
     fn reload(_: &TranslateConfig, _: &CommonConfig, run: &RunDir) -> Result<TranslateData, TrainError> {
@@ -239,7 +238,7 @@ impl Task for Translate {
         let vocab = read_json(&run.vocab_path())?;
         Ok(TranslateData {
             data: encoded(&splits, vocab),
-            splits: None,
+            splits,
         })
     }
 
@@ -272,14 +271,24 @@ impl Task for Translate {
         })
     }
 
-    fn evaluate(
+    fn open(
+        run: &RunDir,
         common: &CommonConfig,
         section: &TranslateConfig,
-        run: &RunDir,
         device: &Device,
-        decoding: Decoding,
-    ) -> Result<EvalReport, TrainError> {
-        Translator::open(run, common, section, device)?.evaluate(decoding, device)
+    ) -> Result<Translator, TrainError> {
+        Ok(Translator {
+            run: seq2seq::load(
+                &section.seq2seq,
+                section.max_len,
+                common.batch_size,
+                Translate::NAME,
+                run,
+                device,
+            )?,
+            config: section.clone(),
+            dir: run.clone(),
+        })
     }
 }
 
@@ -294,42 +303,16 @@ pub struct Translator {
 }
 
 impl Translator {
-    /// The translator of the run in `dir`, whose config is `common` and
-    /// `section` (`trainer::training::translator` reads them from the run).
-    ///
-    /// # Errors
-    ///
-    /// An unfinished run, or damaged files.
-    pub fn open(
-        dir: &RunDir,
-        common: &CommonConfig,
-        section: &TranslateConfig,
-        device: &Device,
-    ) -> Result<Self, TrainError> {
-        Ok(Self {
-            run: seq2seq::load(
-                &section.seq2seq,
-                section.max_len,
-                common.batch_size,
-                Translate::NAME,
-                dir,
-                device,
-            )?,
-            config: section.clone(),
-            dir: dir.clone(),
-        })
-    }
-
     /// Decodes the run's test split and scores it.
     ///
     /// # Errors
     ///
     /// A missing or damaged test split.
-    pub fn evaluate(&self, decoding: Decoding, device: &Device) -> Result<EvalReport, TrainError> {
+    pub fn evaluate(&self, decoding: Decoding) -> Result<EvalReport, TrainError> {
         let pairs = corpus::read_split(&self.dir, "test")?;
         let (test, _) = corpus::encode(&pairs, &self.run.vocab);
         let references: Vec<Vec<String>> = pairs.into_iter().map(|p| p.french).collect();
-        Ok(self.run.evaluate(&test, &references, decoding, device))
+        Ok(self.run.evaluate(&test, &references, decoding))
     }
 
     /// Translates `text`.
@@ -337,13 +320,8 @@ impl Translator {
     /// # Errors
     ///
     /// If the text has no words, or is longer than the run's model can read.
-    pub fn translate(
-        &self,
-        text: &str,
-        decoding: Decoding,
-        device: &Device,
-    ) -> Result<SentenceTranslation, TrainError> {
-        Ok(self.translate_with_alternatives(text, decoding, device)?.0)
+    pub fn translate(&self, text: &str, decoding: Decoding) -> Result<SentenceTranslation, TrainError> {
+        Ok(self.translate_with_alternatives(text, decoding)?.0)
     }
 
     /// Translates `text`, and returns the decoder's alternatives with it,
@@ -359,7 +337,6 @@ impl Translator {
         &self,
         text: &str,
         decoding: Decoding,
-        device: &Device,
     ) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError> {
         let source = tokenize(text);
         if source.is_empty() {
@@ -389,7 +366,7 @@ impl Translator {
             source: encoder.encode(&source),
             target: Vec::new(),
         };
-        let batch = Seq2SeqBatcher.batch(vec![pair], device);
+        let batch = Seq2SeqBatcher.batch(vec![pair], &self.run.device);
         let mut found: Vec<(f32, Translation)> = match decoding {
             Decoding::Greedy => self
                 .run
@@ -428,18 +405,6 @@ impl Translator {
     }
 }
 
-/// One output the decoder considered for a sentence.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Alternative {
-    /// The output words.
-    pub output: Vec<String>,
-    /// How the decoder ranked it: the log-probability, divided by the
-    /// length penalty when the run's beam search uses one.
-    pub score: f32,
-    /// Log-probability of the output, end token included when emitted.
-    pub log_prob: f32,
-}
-
 /// The transformer's cross-attention head by head for the `tokens` it
 /// decoded from `source` (`[1, src_len]`): `[n_heads][tokens][src_len]`.
 /// Decoding keeps the average only; teacher-forcing the same tokens gives
@@ -454,227 +419,37 @@ fn cross_attention_heads(model: &TransformerSeq2Seq, source: Tensor<2, Int>, tok
     // Step i reads token i - 1, `<bos>` first, and emits token i.
     let input: Vec<i64> = std::iter::once(BOS).chain(fed.iter().copied()).map(|t| t as i64).collect();
     let input = Tensor::<2, Int>::from_data(TensorData::new(input, [1, tokens.len()]), &device);
-    let heads = model.forward(source, &[src_len], input).cross_attention; // [1, n_heads, tokens, src_len]
-    let [_, n_heads, steps, _] = heads.dims();
-    let values = heads.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 weights");
-    (0..n_heads)
-        .map(|h| {
-            (0..steps)
-                .map(|i| values[(h * steps + i) * src_len..(h * steps + i + 1) * src_len].to_vec())
-                .collect()
-        })
-        .collect()
+    per_head(model.forward(source, &[src_len], input).cross_attention) // [1, n_heads, tokens, src_len]
 }
 
-/// What [`Translator::translate_catalog`] did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CatalogSummary {
-    /// Entries in the catalog (the header not counted).
-    pub entries: usize,
-    /// Untranslated entries.
-    pub untranslated: usize,
-    /// Untranslated entries that got a suggestion, marked `fuzzy`.
-    pub suggested: usize,
-    /// Untranslated entries left as they were, by reason.
-    pub skipped: Vec<(String, usize)>,
-}
-
-impl std::fmt::Display for CatalogSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let skipped: usize = self.skipped.iter().map(|(_, n)| n).sum();
-        write!(
-            f,
-            "{} entries, {} untranslated: {} suggested (marked fuzzy), {skipped} skipped",
-            self.entries, self.untranslated, self.suggested
-        )?;
-        if !self.skipped.is_empty() {
-            let reasons: Vec<String> = self.skipped.iter().map(|(why, n)| format!("{n} {why}")).collect();
-            write!(f, " ({})", reasons.join(", "))?;
-        }
-        Ok(())
+impl Trained for Translator {
+    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
+        Ok(Translator::evaluate(self, decoding)?.to_string())
     }
-}
 
-impl Translator {
-    /// Writes to `output` a copy of the gettext catalog `input` in which every
-    /// untranslated entry the model can handle has the model's translation,
-    /// marked `fuzzy` for a translator to review. Plurals, entries with a
-    /// context, and messages with placeholders, markup, accelerators or
-    /// several lines, or too long for the model, stay untranslated. The
-    /// entries keep their comments and order.
-    ///
-    /// # Errors
-    ///
-    /// If `output` is `input` (it is never overwritten), `input` cannot be
-    /// read or parsed (the message names the line), or `output` cannot be
-    /// written (it is written whole or not at all).
-    pub fn translate_catalog(
-        &self,
-        input: &std::path::Path,
-        output: &std::path::Path,
-        decoding: Decoding,
-        device: &Device,
-    ) -> Result<CatalogSummary, TrainError> {
-        let same = match (input.canonicalize(), output.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => input == output,
+    fn describe(&self) -> Map<String, Value> {
+        let (model, heads) = match self.config.seq2seq.model {
+            ModelKind::Rnn => ("rnn", 0),
+            ModelKind::Transformer => ("transformer", self.config.seq2seq.transformer.n_heads),
         };
-        if same {
-            return Err(TrainError::Input(format!(
-                "{}: --out names the input catalog, which is never written over; choose another file",
-                output.display()
-            )));
-        }
-        let text = std::fs::read_to_string(input)
-            .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", input.display())))?;
-        let mut catalog = rspolib::pofile(text.as_str())
-            .map_err(|e| TrainError::Input(format!("{}: {e}", input.display())))?;
-        let mut summary = CatalogSummary::default();
-        let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
-        for entry in catalog.entries.iter_mut().filter(|e| !e.obsolete) {
-            summary.entries += 1;
-            let translated = entry.msgstr.as_deref().is_some_and(|s| !s.is_empty())
-                || entry.msgstr_plural.iter().any(|s| !s.is_empty());
-            if translated {
-                continue;
-            }
-            summary.untranslated += 1;
-            let words = tokenize(&entry.msgid).len();
-            let reason = if entry.msgid_plural.is_some() {
-                Some("plural")
-            } else if entry.msgctxt.is_some() {
-                Some("with a context")
-            } else if let Some(why) = gettext::unsuitable(&entry.msgid) {
-                Some(why)
-            } else if words == 0 || words > self.config.max_len {
-                Some("of no words or too many")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                *skipped.entry(reason).or_insert(0) += 1;
-                continue;
-            }
-            let translation = self.translate(&gettext::normalise(&entry.msgid), decoding, device)?;
-            if translation.output.is_empty() {
-                *skipped.entry("that the model left empty").or_insert(0) += 1;
-                continue;
-            }
-            let capital = entry.msgid.chars().next().is_some_and(char::is_uppercase);
-            entry.msgstr = Some(detokenize(&translation.output, capital));
-            if !entry.flags.iter().any(|f| f == "fuzzy") {
-                entry.flags.push("fuzzy".into());
-            }
-            summary.suggested += 1;
-        }
-        summary.skipped = skipped.into_iter().map(|(why, n)| (why.to_string(), n)).collect();
-        crate::run_dir::write_atomic(output, catalog.to_string().as_bytes())?;
-        Ok(summary)
+        let mut info = Map::new();
+        info.insert("model".into(), json!(model));
+        info.insert("heads".into(), json!(heads));
+        info
+    }
+
+    fn translator(&self) -> Option<&dyn Translating> {
+        Some(self)
     }
 }
 
-/// One sentence and its translation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SentenceTranslation {
-    /// The source tokens, as the user wrote them (normalised).
-    pub source: Vec<String>,
-    /// Source words outside the training vocabulary (read as `<unk>`).
-    pub unknown: Vec<String>,
-    /// The output tokens.
-    pub output: Vec<String>,
-    /// `[output.len()][source.len()]`: the weights behind each output token
-    /// (the transformer's: the last decoder block's cross-attention,
-    /// averaged over heads).
-    pub attention: Vec<Vec<f32>>,
-    /// `[n_heads][output.len()][source.len()]`: the transformer's
-    /// cross-attention per head; empty for the RNN.
-    pub heads: Vec<Vec<Vec<f32>>>,
-    /// Log-probability of the output, end token included.
-    pub log_prob: f32,
-}
-
-impl SentenceTranslation {
-    /// The attention matrix as a heatmap, output words down, source words
-    /// across.
-    ///
-    /// # Errors
-    ///
-    /// If the output is empty (a model that emits the end token at once has
-    /// no matrix to draw).
-    pub fn heatmap(&self) -> Result<Heatmap, TrainError> {
-        if self.output.is_empty() {
-            return Err(TrainError::Input(format!(
-                "`{}`: the translation is empty, there is no attention matrix to draw",
-                self.source.join(" ")
-            )));
-        }
-        Heatmap::new(
-            format!("{} -> {}", self.source.join(" "), self.output.join(" ")),
-            self.output.clone(),
-            self.source.clone(),
-            self.attention.clone(),
-        )
+impl Translating for Translator {
+    fn translate(&self, text: &str, decoding: Decoding) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError> {
+        self.translate_with_alternatives(text, decoding)
     }
 
-    /// The heatmaps of the transformer's heads, one per head, titled
-    /// `head 1`, `head 2`, ...; none for the RNN.
-    ///
-    /// # Errors
-    ///
-    /// As [`heatmap`](Self::heatmap).
-    pub fn head_heatmaps(&self) -> Result<Vec<Heatmap>, TrainError> {
-        self.heads
-            .iter()
-            .enumerate()
-            .map(|(h, weights)| {
-                Heatmap::new(
-                    format!("head {}", h + 1),
-                    self.output.clone(),
-                    self.source.clone(),
-                    weights.clone(),
-                )
-            })
-            .collect()
+    fn max_words(&self) -> usize {
+        self.config.max_len
     }
 }
 
-/// The attention matrix as text: source words across, output words down,
-/// weights to two decimals.
-///
-/// # Example
-///
-/// ```
-/// use trainer::tasks::translate::{SentenceTranslation, format_matrix};
-/// let t = SentenceTranslation {
-///     source: vec!["i".into(), "love".into(), "you".into()],
-///     unknown: vec![],
-///     output: vec!["je".into(), "t'".into(), "aime".into()],
-///     attention: vec![vec![0.9, 0.05, 0.05], vec![0.1, 0.1, 0.8], vec![0.0, 1.0, 0.0]],
-///     heads: vec![],
-///     log_prob: -0.1,
-/// };
-/// assert_eq!(
-///     format_matrix(&t.source, &t.output, &t.attention),
-///     "         i  love   you\n\
-///      je    0.90  0.05  0.05\n\
-///      t'    0.10  0.10  0.80\n\
-///      aime  0.00  1.00  0.00\n"
-/// );
-/// ```
-pub fn format_matrix(source: &[String], output: &[String], attention: &[Vec<f32>]) -> String {
-    let label = output.iter().map(|w| w.chars().count()).max().unwrap_or(0);
-    let widths: Vec<usize> = source.iter().map(|w| w.chars().count().max(4)).collect();
-    let mut text = " ".repeat(label);
-    for (word, width) in source.iter().zip(&widths) {
-        text.push_str(&format!("  {word:>width$}"));
-    }
-    text.push('\n');
-    for (word, row) in output.iter().zip(attention) {
-        text.push_str(&format!("{word:<label$}"));
-        for (weight, width) in row.iter().zip(&widths) {
-            text.push_str(&format!("  {weight:>width$.2}"));
-        }
-        text.push('\n');
-    }
-    text
-}
