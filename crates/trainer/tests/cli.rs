@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{attn, copy_dir, metric, sample_words, text, tiny_translate_args};
+use common::{Served, attn, copy_dir, metric, sample_words, text, tiny_translate_args};
 
 /// A run small enough for seconds: 200 sequences, 2 epochs.
 const SMALL: [&str; 8] = [
@@ -865,4 +865,29 @@ fn a_run_of_release_0_1_is_not_resumed_from_its_checkpoints() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn every_command_reads_config_json_once() {
+    // `RunDir::open` logs each read of `config.json` at debug level (run_dir.rs); it is the only
+    // place that reads it, and each command opens its run once.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    let out = train_translate(&run, "1", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let config = run.join("config.json");
+    let reads = |log: &str| log.matches(&format!("reading {}", config.display())).count();
+    let log = "warn,trainer::run_dir=debug";
+    let path = run.to_str().unwrap();
+    for args in [
+        vec!["eval", "--run", path],
+        vec!["translate", "--run", path, "I love you"],
+        vec!["train", "translate", "--resume", path, "--epochs", "2"],
+    ] {
+        let out = common::run(&args, log);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert_eq!(reads(&text(&out)), 1, "{args:?}: {}", text(&out));
+    }
+    let served = Served::start_logging(&run, &[], log);
+    assert_eq!(reads(&served.stop()), 1, "attn serve");
 }

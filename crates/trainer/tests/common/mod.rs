@@ -15,7 +15,8 @@ pub fn attn_logging(args: &[&str]) -> Output {
     run(args, "info,burn_train=warn")
 }
 
-fn run(args: &[&str], log: &str) -> Output {
+/// Runs `attn` with `RUST_LOG=log`.
+pub fn run(args: &[&str], log: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attn"))
         .args(args)
         .env("RUST_LOG", log)
@@ -121,11 +122,16 @@ pub struct Served {
 impl Served {
     /// Starts `attn serve --run RUN --port 0 EXTRA...` and reads the address it prints.
     pub fn start(run: &Path, extra: &[&str]) -> Self {
+        Self::start_logging(run, extra, "warn")
+    }
+
+    /// [`start`](Self::start) with `RUST_LOG=log`.
+    pub fn start_logging(run: &Path, extra: &[&str], log: &str) -> Self {
         use std::io::BufRead as _;
         let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
             .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
