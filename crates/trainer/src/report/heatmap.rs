@@ -236,84 +236,153 @@ impl Picture for Grid<'_> {
         format!("heatmap grid {:?}", self.title)
     }
 
+    /// The picture is divided with `plotters`' areas: the margin, the title's band, the grid of slots
+    /// beside the colour scale's column, and in each slot the bands of the map's title and labels around
+    /// its cells. Each part is drawn in its own area's coordinates.
+    ///
+    /// Not `ChartBuilder`: its label areas serve axes, with ticks at values of a continuous or segmented
+    /// range and a mesh; a matrix wants each label centred on its cell, cut, turned when too wide, and
+    /// cells of a whole number of pixels, the same in every map. The areas give that directly.
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let layout = &self.layout;
-        let at = |x: usize, y: usize| (x as i32, y as i32);
-        let text = |size: f64, colour: Rgb, h: HPos, v: VPos| {
-            (font(), size).into_font().color(&colour.colour()).pos(Pos::new(h, v))
-        };
         area.fill(&BACKGROUND.colour())?;
+        let inner = area.margin(px(MARGIN), px(MARGIN), px(MARGIN), px(MARGIN));
+        let (head, body) = inner.split_vertically(px(layout.head));
         if let Some(title) = &layout.title {
             let style = text(TITLE_SIZE, INK, HPos::Left, VPos::Top);
-            area.draw(&Text::new(title.as_str(), at(MARGIN, MARGIN), style))?;
+            head.draw(&Text::new(title.as_str(), (0, 0), style))?;
         }
+        let ((slot_w, slot_h), (across, down)) = (layout.slot, layout.grid);
+        let (grid, beside) = body.split_horizontally(px(span(across, slot_w)));
+        let (grid, _) = grid.split_vertically(px(span(down, slot_h)));
+        // Between the slots, a gap: where each slot ends and the next begins, along one axis.
+        let breaks = |n: usize, slot: usize| -> Vec<i32> {
+            (1..n)
+                .flat_map(|i| [i * (slot + SLOT_GAP) - SLOT_GAP, i * (slot + SLOT_GAP)])
+                .map(px)
+                .collect()
+        };
+        let pieces = grid.split_by_breakpoints(breaks(across, slot_w), breaks(down, slot_h));
+        // Row by row, the gaps are pieces too: every other row of pieces, and every other piece of it,
+        // is a slot.
+        let slots = pieces
+            .chunks(2 * across - 1)
+            .step_by(2)
+            .flat_map(|row| row.iter().step_by(2));
+        for ((map, title), slot) in self.maps.iter().zip(&layout.titles).zip(slots) {
+            self.draw_map(map, title.as_deref(), slot)?;
+        }
+        // The colour bar runs beside the cells, from the top of the first row's. Its outline is drawn one
+        // pixel outside its gradient, so the scale's column starts one pixel left of and above the bar.
+        let (_, scale) = beside.split_horizontally(px(BAR_GAP - 1));
+        let scale = scale.margin(px(layout.title_band + layout.col_band - 1), 0, 0, 0);
+        self.draw_scale(&scale)
+    }
+}
+
+impl Grid<'_> {
+    /// One map in its slot: its title, its column and row labels, and its cells, from the slot's top left.
+    fn draw_map<DB: DrawingBackend>(
+        &self,
+        map: &Heatmap,
+        title: Option<&str>,
+        slot: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let layout = &self.layout;
         let cell = layout.cell;
+        let (title_band, below) = slot.split_vertically(px(layout.title_band));
+        let (column_band, below) = below.split_vertically(px(layout.col_band));
+        let (_, title_band) = title_band.split_horizontally(px(layout.row_band));
+        let (_, column_band) = column_band.split_horizontally(px(layout.row_band));
+        let (row_band, cells) = below.split_horizontally(px(layout.row_band));
+        if let Some(title) = title {
+            let style = text(LABEL_SIZE, INK, HPos::Left, VPos::Top);
+            title_band.draw(&Text::new(title, (0, 0), style))?;
+        }
         let label = |h, v| text(layout.label_size, INK, h, v);
-        for (map, place) in self.maps.iter().zip(&layout.maps) {
-            if let Some(title) = &place.title {
-                let style = text(LABEL_SIZE, INK, HPos::Left, VPos::Top);
-                area.draw(&Text::new(title.as_str(), at(place.cells_x, place.title_y), style))?;
-            }
-            for (r, name) in map.rows.iter().enumerate() {
-                let shown = cut(&clean(name), MAX_LABEL_CHARS);
-                let y = place.cells_y + r * cell + cell / 2;
-                area.draw(&Text::new(
-                    shown,
-                    at(place.cells_x - GAP, y),
-                    label(HPos::Right, VPos::Center),
+        for (r, name) in map.rows.iter().enumerate() {
+            let shown = cut(&clean(name), MAX_LABEL_CHARS);
+            let at = (px(layout.row_band - GAP), px(r * cell + cell / 2));
+            row_band.draw(&Text::new(shown, at, label(HPos::Right, VPos::Center)))?;
+        }
+        for (c, name) in map.columns.iter().enumerate() {
+            let shown = cut(&clean(name), MAX_LABEL_CHARS);
+            let at = (px(c * cell + cell / 2), px(layout.col_band - GAP));
+            let style = if layout.rotate_cols {
+                // Turned a quarter left about its start, just above the column: it reads upwards.
+                label(HPos::Left, VPos::Center).transform(FontTransform::Rotate270)
+            } else {
+                label(HPos::Center, VPos::Bottom)
+            };
+            column_band.draw(&Text::new(shown, at, style))?;
+        }
+        for (r, row) in map.values.iter().enumerate() {
+            for (c, &value) in row.iter().enumerate() {
+                let (x, y) = (c * cell, r * cell);
+                let fill = colour(value);
+                cells.draw(&Rectangle::new(
+                    [(px(x), px(y)), (px(x + cell), px(y + cell))],
+                    fill.colour().filled(),
                 ))?;
-            }
-            for (c, name) in map.columns.iter().enumerate() {
-                let shown = cut(&clean(name), MAX_LABEL_CHARS);
-                let x = place.cells_x + c * cell + cell / 2;
-                let style = if layout.rotate_cols {
-                    // Turned a quarter left about its start, just above the column: it reads upwards.
-                    label(HPos::Left, VPos::Center).transform(FontTransform::Rotate270)
-                } else {
-                    label(HPos::Center, VPos::Bottom)
-                };
-                area.draw(&Text::new(shown, at(x, place.cells_y - GAP), style))?;
-            }
-            for (r, row) in map.values.iter().enumerate() {
-                for (c, &value) in row.iter().enumerate() {
-                    let (x, y) = (place.cells_x + c * cell, place.cells_y + r * cell);
-                    let fill = colour(value);
-                    area.draw(&Rectangle::new(
-                        [at(x, y), at(x + cell, y + cell)],
-                        fill.colour().filled(),
-                    ))?;
-                    let written = format!("{value:.2}");
-                    if let Some(size) = value_size(&written, cell) {
-                        let style = text(size, text_on(fill), HPos::Center, VPos::Center);
-                        area.draw(&Text::new(written, at(x + cell / 2, y + cell / 2), style))?;
-                    }
+                let written = format!("{value:.2}");
+                if let Some(size) = value_size(&written, cell) {
+                    let style = text(size, text_on(fill), HPos::Center, VPos::Center);
+                    let at = (px(x + cell / 2), px(y + cell / 2));
+                    cells.draw(&Text::new(written, at, style))?;
                 }
             }
         }
-        let (bx, by, bh) = (layout.bar_x, layout.bar_y, layout.bar_h);
-        for i in 0..bh {
-            let t = 1.0 - i as f32 / (bh - 1) as f32;
-            area.draw(&Rectangle::new(
-                [at(bx, by + i), at(bx + BAR_W, by + i + 1)],
+        Ok(())
+    }
+
+    /// The colour bar, its outline and its ticks, on `scale`, whose top left is the outline's.
+    fn draw_scale<DB: DrawingBackend>(
+        &self,
+        scale: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let bar_h = self.layout.bar_h;
+        let bar = scale.margin(1, 0, 1, 0);
+        for i in 0..bar_h {
+            let t = 1.0 - i as f32 / (bar_h - 1) as f32;
+            bar.draw(&Rectangle::new(
+                [(0, px(i)), (px(BAR_W), px(i + 1))],
                 colour(t).colour().filled(),
             ))?;
         }
         let outline = ShapeStyle::from(&INK.colour()).stroke_width(1);
-        area.draw(&Rectangle::new([at(bx - 1, by - 1), at(bx + BAR_W, by + bh)], outline))?;
+        scale.draw(&Rectangle::new([(0, 0), (px(BAR_W + 1), px(bar_h + 1))], outline))?;
+        // From the outline's right side outward; the tick of 1 reaches the outline's top.
+        let right = BAR_W + 1;
         for (t, name) in TICKS {
-            let y = layout.tick_y(t);
-            area.draw(&Rectangle::new(
-                [at(bx + BAR_W, y - 1), at(bx + BAR_W + TICK_LEN, y + 1)],
+            let y = 1 + self.layout.tick_y(t);
+            scale.draw(&Rectangle::new(
+                [(px(right), px(y - 1)), (px(right + TICK_LEN), px(y + 1))],
                 INK.colour().filled(),
             ))?;
             let style = text(LABEL_SIZE, INK, HPos::Left, VPos::Center);
-            area.draw(&Text::new(name, at(bx + BAR_W + TICK_LEN + TICK_GAP, y), style))?;
+            scale.draw(&Text::new(name, (px(right + TICK_LEN + TICK_GAP), px(y)), style))?;
         }
         Ok(())
     }
+}
+
+/// The length of `n` slots of `slot` pixels in a line, with [`SLOT_GAP`] between them.
+fn span(n: usize, slot: usize) -> usize {
+    n * slot + n.saturating_sub(1) * SLOT_GAP
+}
+
+/// A length or position in pixels as `plotters` takes it. Every picture drawn is at most
+/// [`picture::MAX_SIDE`] pixels a side as PNG; an SVG larger than `i32` pixels is not drawn sensibly anyway.
+fn px(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Text in the embedded font at `size` pixels, in `colour`, anchored at `h` and `v`.
+fn text(size: f64, colour: Rgb, h: HPos, v: VPos) -> TextStyle<'static> {
+    (font(), size).into_font().color(&colour.colour()).pos(Pos::new(h, v))
 }
 
 /// Several heatmaps in a grid (see [`Grid`]) as an SVG document.
@@ -428,36 +497,42 @@ fn fit(text: &str, size: f64, room: usize) -> String {
         .unwrap_or_default()
 }
 
-/// Where everything goes, in pixels.
+/// The sizes of the picture's parts, in pixels; [`Grid::draw`] divides the picture into areas of these
+/// sizes.
+///
+/// These are computed by hand, not by `plotters`: the picture's size must be known before it is drawn
+/// ([`Picture::size`]), and it follows from what the parts hold (the widest label, the largest map, one
+/// cell size for all maps), which `plotters`' areas do not measure: they only divide an area given.
 #[derive(Debug)]
 struct Layout {
     width: usize,
     height: usize,
     /// The overall title as shown (cut, cleaned), if any.
     title: Option<String>,
+    /// Height of the overall title's band, with the gap below it; 0 without a title.
+    head: usize,
     /// Side of one cell, the same in every map.
     cell: usize,
     /// Size of row and column labels.
     label_size: f64,
     /// Whether column labels read upwards (when the widest does not fit across a cell).
     rotate_cols: bool,
-    /// One per map, in order.
-    maps: Vec<Place>,
-    bar_x: usize,
-    bar_y: usize,
+    /// Each map's own title as shown, if drawn; one per map, in order.
+    titles: Vec<Option<String>>,
+    /// Height of the maps' title band, at the top of each slot; 0 when no map has a title of its own.
+    title_band: usize,
+    /// Height of the column labels' band, between the title band and the cells, gap included.
+    col_band: usize,
+    /// Width of the row labels' band, left of the cells, gap included.
+    row_band: usize,
+    /// Width and height of one slot of the grid, the same for every map: the bands and the largest
+    /// map's cells (or its title, when wider).
+    slot: (usize, usize),
+    /// Slots across and down.
+    grid: (usize, usize),
+    /// Height of the colour bar: the first row's cells' top to the lowest cell's bottom, at least
+    /// [`BAR_MIN_H`].
     bar_h: usize,
-}
-
-/// Where one map goes.
-#[derive(Debug)]
-struct Place {
-    /// The map's own title as shown, if drawn.
-    title: Option<String>,
-    /// Top of the map's title.
-    title_y: usize,
-    /// Top-left corner of the map's first cell.
-    cells_x: usize,
-    cells_y: usize,
 }
 
 impl Layout {
@@ -497,77 +572,71 @@ impl Layout {
         // A map's title is cut to its cells' width (or MIN_MAP_TITLE_W, for narrow maps): a long
         // sentence above a small matrix would otherwise widen every slot of the grid.
         let title_room = (max_cols * cell).max(MIN_MAP_TITLE_W);
-        let map_titles: Vec<Option<String>> = maps
+        let titles: Vec<Option<String>> = maps
             .iter()
             .map(|m| {
                 (!m.title.is_empty() && m.title != title)
                     .then(|| fit(&cut(&clean(&m.title), MAX_TITLE_CHARS), LABEL_SIZE, title_room))
             })
             .collect();
-        let title_band = if map_titles.iter().any(Option::is_some) {
+        let title_band = if titles.iter().any(Option::is_some) {
             LABEL_SIZE as usize + GAP
         } else {
             0
         };
-        let widest_title = map_titles
+        let widest_title = titles
             .iter()
             .flatten()
             .map(|t| text_width(t, LABEL_SIZE))
             .max()
             .unwrap_or(0);
-        let slot_w = row_band + (max_cols * cell).max(widest_title);
-        let slot_h = title_band + col_band + max_rows * cell;
+        let slot = (
+            row_band + (max_cols * cell).max(widest_title),
+            title_band + col_band + max_rows * cell,
+        );
+        let grid = (per_row.min(maps.len()).max(1), maps.len().div_ceil(per_row).max(1));
 
         let shown_title = (!title.is_empty()).then(|| cut(&clean(title), MAX_TITLE_CHARS));
-        let top = MARGIN + shown_title.as_ref().map_or(0, |_| TITLE_SIZE as usize + 2 * GAP);
-        let places: Vec<Place> = map_titles
+        let head = shown_title.as_ref().map_or(0, |_| TITLE_SIZE as usize + 2 * GAP);
+        let (grid_w, grid_h) = (span(grid.0, slot.0), span(grid.1, slot.1));
+        // The last row of slots holds the lowest cells; the bar starts at the first row's cells.
+        let last_rows = maps
+            .chunks(per_row)
+            .last()
             .into_iter()
-            .enumerate()
-            .map(|(i, map_title)| {
-                let x = MARGIN + (i % per_row) * (slot_w + SLOT_GAP);
-                let y = top + (i / per_row) * (slot_h + SLOT_GAP);
-                Place {
-                    title: map_title,
-                    title_y: y,
-                    cells_x: x + row_band,
-                    cells_y: y + title_band + col_band,
-                }
-            })
-            .collect();
-        let grid_cols = per_row.min(maps.len());
-        let grid_rows = maps.len().div_ceil(per_row);
-        let grid_w = grid_cols * slot_w + grid_cols.saturating_sub(1) * SLOT_GAP;
-        let grid_h = grid_rows * slot_h + grid_rows.saturating_sub(1) * SLOT_GAP;
-
-        let bar_x = MARGIN + grid_w + BAR_GAP;
-        let bar_y = places.first().map_or(top, |p| p.cells_y);
-        let cells_bottom = places
-            .iter()
-            .zip(maps)
-            .map(|(p, m)| p.cells_y + m.rows.len() * cell)
+            .flatten()
+            .map(|m| m.rows.len())
             .max();
-        let bar_h = cells_bottom.map_or(0, |b| b - bar_y).max(BAR_MIN_H);
+        let bar_h = last_rows
+            .map_or(0, |rows| (grid.1 - 1) * (slot.1 + SLOT_GAP) + rows * cell)
+            .max(BAR_MIN_H);
+        let bar_top = MARGIN + head + title_band + col_band;
         let tick_labels_w = TICKS.iter().map(|(_, l)| text_width(l, LABEL_SIZE)).max().unwrap_or(0);
-        let width = (bar_x + BAR_W + TICK_LEN + TICK_GAP + tick_labels_w + MARGIN)
-            .max(2 * MARGIN + shown_title.as_deref().map_or(0, |t| text_width(t, TITLE_SIZE)));
-        let height = (top + grid_h).max(bar_y + bar_h + LABEL_SIZE as usize / 2) + MARGIN;
+        let title_w = shown_title.as_deref().map_or(0, |t| text_width(t, TITLE_SIZE));
+        let width = (MARGIN + grid_w + BAR_GAP + BAR_W + TICK_LEN + TICK_GAP + tick_labels_w + MARGIN)
+            .max(2 * MARGIN + title_w);
+        let height = (MARGIN + head + grid_h).max(bar_top + bar_h + LABEL_SIZE as usize / 2) + MARGIN;
         Self {
             width,
             height,
             title: shown_title,
+            head,
             cell,
             label_size,
             rotate_cols,
-            maps: places,
-            bar_x,
-            bar_y,
+            titles,
+            title_band,
+            col_band,
+            row_band,
+            slot,
+            grid,
             bar_h,
         }
     }
 
-    /// The pixel row of value `t` on the colour bar (1 at the top, 0 at the bottom).
+    /// The pixel row of value `t` on the colour bar, from its top (1 at the top, 0 at the bottom).
     fn tick_y(&self, t: f32) -> usize {
-        self.bar_y + ((1.0 - t) * (self.bar_h - 1) as f32).round() as usize
+        ((1.0 - t) * (self.bar_h - 1) as f32).round() as usize
     }
 }
 
@@ -628,6 +697,40 @@ mod tests {
         fn pixel(&self, x: usize, y: usize) -> Rgb {
             let i = 3 * (y * self.0 + x);
             Rgb(self.2[i], self.2[i + 1], self.2[i + 2])
+        }
+
+        /// The first pixel of `colour`, reading line by line from the top: the top-left corner of the
+        /// first cell of that colour, when no other is higher (the colour bar's top line, beside the
+        /// first cells', is the colour of 1).
+        fn find(&self, colour: Rgb) -> (usize, usize) {
+            (0..self.1)
+                .flat_map(|y| (0..self.0).map(move |x| (x, y)))
+                .find(|&(x, y)| self.pixel(x, y) == colour)
+                .unwrap_or_else(|| panic!("no pixel of {colour:?}"))
+        }
+
+        /// The colour bar's gradient: left column, top line and height. Its top line is the colour of
+        /// 1, and it is the rightmost thing of that colour; below its last line is its outline, in ink.
+        fn bar(&self) -> (usize, usize, usize) {
+            let top = colour(1.0);
+            let (right, y) = (0..self.0)
+                .rev()
+                .find_map(|x| (0..self.1).find(|&y| self.pixel(x, y) == top).map(|y| (x, y)))
+                .expect("no colour bar");
+            let h = (y..self.1).take_while(|&py| self.pixel(right, py) != INK).count();
+            (right + 1 - BAR_W, y, h)
+        }
+
+        /// The runs of `colour` along line `y`: where each starts, and its length.
+        fn runs(&self, y: usize, colour: Rgb) -> Vec<(usize, usize)> {
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            for x in (0..self.0).filter(|&x| self.pixel(x, y) == colour) {
+                match runs.last_mut() {
+                    Some((start, len)) if *start + *len == x => *len += 1,
+                    _ => runs.push((x, 1)),
+                }
+            }
+            runs
         }
 
         /// The pixels of the rectangle `(x, y, w, h)` for which `test` holds.
@@ -735,23 +838,25 @@ mod tests {
         let layout = layout(&map);
         assert_eq!(layout.cell, 34);
         let image = Image::decode(&map.to_png().unwrap());
-        let place = &layout.maps[0];
-        let corner = |r: usize, c: usize| image.pixel(place.cells_x + c * 34 + 2, place.cells_y + r * 34 + 2);
         let at = |t: f64| {
             let c = colorous::VIRIDIS.eval_continuous(t);
             Rgb(c.r, c.g, c.b)
         };
+        // Cell (0, 0) is yellow, left of the colour bar's yellow top.
+        let (x, y) = image.find(at(1.0));
+        let corner = |r: usize, c: usize| image.pixel(x + c * 34 + 2, y + r * 34 + 2);
         assert_eq!(corner(0, 0), at(1.0));
         assert_eq!(corner(21, 21), at(1.0));
         assert_eq!(corner(0, 1), at(0.0));
         assert_eq!(corner(21, 0), at(0.0));
         // Each cell fills its whole square: the last pixel of cell (0, 0) is yellow, the next one purple.
-        assert_eq!(image.pixel(place.cells_x + 33, place.cells_y + 33), at(1.0));
-        assert_eq!(image.pixel(place.cells_x + 34, place.cells_y + 33), at(0.0));
-        // The colour bar: 1 at its top row, 0 at its bottom one.
-        let bar_x = layout.bar_x + BAR_W / 2;
-        assert_eq!(image.pixel(bar_x, layout.bar_y), at(1.0));
-        assert_eq!(image.pixel(bar_x, layout.bar_y + layout.bar_h - 1), at(0.0));
+        assert_eq!(image.pixel(x + 33, y + 33), at(1.0));
+        assert_eq!(image.pixel(x + 34, y + 33), at(0.0));
+        // The colour bar: 1 at its top row, 0 at its bottom one, level with the cells.
+        let (bar_x, bar_y, bar_h) = image.bar();
+        assert_eq!(image.pixel(bar_x + BAR_W / 2, bar_y), at(1.0));
+        assert_eq!(image.pixel(bar_x + BAR_W / 2, bar_y + bar_h - 1), at(0.0));
+        assert_eq!((bar_y, bar_h), (y, 22 * 34));
     }
 
     #[test]
@@ -759,13 +864,10 @@ mod tests {
         let map = example();
         let layout = layout(&map);
         let image = Image::decode(&map.to_png().unwrap());
-        let (place, cell) = (&layout.maps[0], layout.cell);
-        let rect = |r: usize, c: usize| (place.cells_x + c * cell, place.cells_y + r * cell, cell, cell);
+        let ((x, y), cell) = (image.find(colour(0.93)), layout.cell);
+        let rect = |r: usize, c: usize| (x + c * cell, y + r * cell, cell, cell);
         // Above the text (a tenth of the way down) the cell has its colour.
-        assert_eq!(
-            image.pixel(place.cells_x + cell / 2, place.cells_y + cell / 10),
-            colour(0.93)
-        );
+        assert_eq!(image.pixel(x + cell / 2, y + cell / 10), colour(0.93));
         // "0.93" on a light cell in black, "0.04" on a dark one in white; at 16 px each takes tens of pixels.
         assert!(image.count(rect(0, 0), dark) > 40);
         assert_eq!(image.count(rect(0, 0), light), 0);
@@ -800,17 +902,18 @@ mod tests {
         let map = example();
         let layout = layout(&map);
         let image = Image::decode(&map.to_png().unwrap());
-        let (place, cell) = (&layout.maps[0], layout.cell);
-        let row_labels = (MARGIN, place.cells_y, place.cells_x - MARGIN, 3 * cell);
-        let column_labels = (place.cells_x, place.cells_y - GAP - 16, 3 * cell, 16);
+        let ((x, y), cell) = (image.find(colour(0.93)), layout.cell);
+        let (bar_x, bar_y, bar_h) = image.bar();
+        let row_labels = (MARGIN, y, x - MARGIN, 3 * cell);
+        let column_labels = (x, y - GAP - 16, 3 * cell, 16);
         let title = (MARGIN, MARGIN, layout.width - 2 * MARGIN, TITLE_SIZE as usize);
-        let ticks = (layout.bar_x + BAR_W + TICK_LEN, layout.bar_y - 8, 40, layout.bar_h + 16);
+        let ticks = (bar_x + BAR_W + TICK_LEN, bar_y - 8, 40, bar_h + 16);
         for area in [row_labels, column_labels, title, ticks] {
             assert!(image.count(area, dark) > 30, "no text drawn in {area:?}");
         }
         // Each row label sits in its own row, centred: ink in the middle of row 1 ("t'") left of the
         // cells, none in the 20 px at the row's top.
-        let labels = |top: usize, h: usize| (MARGIN, place.cells_y + top, place.cells_x - GAP - MARGIN, h);
+        let labels = |top: usize, h: usize| (MARGIN, y + top, x - GAP - MARGIN, h);
         assert!(image.count(labels(cell + 30, 20), inked) > 20);
         assert_eq!(image.count(labels(cell, 20), inked), 0);
         let svg = map.to_svg().unwrap();
@@ -828,12 +931,12 @@ mod tests {
         let map = Heatmap::new("long", words.clone(), words, vec![vec![1.0 / 12.0; 12]; 12]).unwrap();
         let layout = layout(&map);
         assert_eq!((layout.cell, layout.rotate_cols), (64, true));
-        let place = &layout.maps[0];
         let image = Image::decode(&map.to_png().unwrap());
+        let (x, y) = image.find(colour(1.0 / 12.0));
         // Column 3's label: ink in a strip 20 px wide above the column's centre, from the cells up to
         // 100 px, and none in the 20 px between it and column 4's.
-        let centre = place.cells_x + 3 * 64 + 32;
-        let above = |x: usize| (x, place.cells_y - GAP - 100, 20, 100);
+        let centre = x + 3 * 64 + 32;
+        let above = |x: usize| (x, y - GAP - 100, 20, 100);
         assert!(image.count(above(centre - 10), inked) > 200);
         assert_eq!(image.count(above(centre + 22), inked), 0);
         assert!(map.to_svg().unwrap().contains("transform=\"rotate(270"));
@@ -876,18 +979,24 @@ mod tests {
     }
 
     #[test]
-    fn the_cells_of_the_svg_are_where_the_layout_puts_them() {
+    fn the_cells_of_the_svg_are_where_the_png_has_them() {
         let map = example();
         let layout = layout(&map);
+        let (x, y) = Image::decode(&map.to_png().unwrap()).find(colour(0.93));
+        // Right of the row labels' band, below the title's and the column labels' (no map title: the map
+        // is titled like the picture).
+        assert_eq!(
+            (x, y),
+            (MARGIN + layout.row_band, MARGIN + layout.head + layout.col_band)
+        );
         let svg = map.to_svg().unwrap();
-        let place = &layout.maps[0];
         for (r, row) in map.values.iter().enumerate() {
             for (c, &v) in row.iter().enumerate() {
                 let Rgb(red, green, blue) = colour(v);
                 let rect = format!(
                     r##"<rect x="{}" y="{}" width="80" height="80" opacity="1" fill="#{red:02X}{green:02X}{blue:02X}""##,
-                    place.cells_x + 80 * c,
-                    place.cells_y + 80 * r,
+                    x + 80 * c,
+                    y + 80 * r,
                 );
                 assert!(svg.contains(&rect), "{rect}");
             }
@@ -909,16 +1018,23 @@ mod tests {
             })
             .collect();
         let layout = Layout::new("grid", &maps, 4);
-        // 4 maps across: cells of 2 * 768 / 4 / 6 = 64 px; map 5 is second in the second row.
+        // 4 maps across: cells of 2 * 768 / 4 / 6 = 64 px.
         assert_eq!(layout.cell, 64);
-        assert_eq!(layout.maps[5].cells_x, layout.maps[1].cells_x);
-        assert_eq!(
-            layout.maps[5].cells_y,
-            layout.maps[1].cells_y + layout.maps[4].cells_y - layout.maps[0].cells_y
-        );
-        assert!(layout.maps[4].cells_y > layout.maps[0].cells_y + 6 * 64);
         let image = Image::decode(&grid_to_png("grid", &maps, 4).unwrap());
         assert_eq!((image.0, image.1), (layout.width, layout.height));
+        // The first line of cells crosses the first row of maps: four runs of 6 cells, one slot and gap
+        // apart. The second row's first line is a slot and gap lower, and its maps are below the first
+        // row's.
+        let cells = colour(1.0 / 6.0);
+        let (x, top) = image.find(cells);
+        let first = image.runs(top, cells);
+        let (slot_w, slot_h) = layout.slot;
+        let expected: Vec<(usize, usize)> = (0..4).map(|i| (x + i * (slot_w + SLOT_GAP), 6 * 64)).collect();
+        assert_eq!(first, expected);
+        let second = (top + 6 * 64..image.1).find(|&y| image.pixel(x, y) == cells).unwrap();
+        assert_eq!(second, top + slot_h + SLOT_GAP);
+        assert_eq!(image.runs(second, cells), first);
+        assert!(image.runs(second - 1, cells).is_empty());
         let svg = grid_to_svg("grid", &maps, 4).unwrap();
         assert_eq!(svg.matches(&text("0.17")).count(), 8 * 36);
         assert!(svg.contains(&text("layer 1 head 3")));
@@ -927,20 +1043,12 @@ mod tests {
             grid_to_svg("grid", &maps[..2], 0).unwrap(),
             grid_to_svg("grid", &maps[..2], 1).unwrap()
         );
-        let last = layout.maps.last().unwrap();
-        assert_eq!(layout.bar_y + layout.bar_h, last.cells_y + 6 * 64);
+        let (_, bar_y, bar_h) = image.bar();
+        assert_eq!((bar_y, bar_y + bar_h), (top, second + 6 * 64));
         // A map titled like the whole picture does not repeat the title.
         let single = example();
-        assert!(
-            Layout::new(&single.title, std::slice::from_ref(&single), 1).maps[0]
-                .title
-                .is_none()
-        );
-        assert!(
-            Layout::new("other", std::slice::from_ref(&single), 1).maps[0]
-                .title
-                .is_some()
-        );
+        assert!(Layout::new(&single.title, std::slice::from_ref(&single), 1).titles[0].is_none());
+        assert!(Layout::new("other", std::slice::from_ref(&single), 1).titles[0].is_some());
     }
 
     #[test]
@@ -953,15 +1061,11 @@ mod tests {
         // Two columns of cells of 2 * 768 / 2 / 2 = 80 px (the largest cell): 160 px of cells, so
         // titles get MIN_MAP_TITLE_W = 240 px.
         assert_eq!(layout.cell, 80);
-        let shown = layout.maps[1].title.as_deref().unwrap();
+        let shown = layout.titles[1].as_deref().unwrap();
         assert!(shown.ends_with("...") && shown.len() < long.len(), "{shown}");
         assert!(text_width(shown, LABEL_SIZE) <= MIN_MAP_TITLE_W);
         // The slots are as wide as a title of 240 px allows, not the whole sentence's.
-        let slot = layout.maps[1].cells_x - layout.maps[0].cells_x;
-        assert!(
-            slot <= layout.maps[0].cells_x - MARGIN + MIN_MAP_TITLE_W + SLOT_GAP,
-            "{slot}"
-        );
+        assert!(layout.slot.0 <= layout.row_band + MIN_MAP_TITLE_W, "{:?}", layout.slot);
         assert_eq!(fit("short", LABEL_SIZE, 240), "short");
     }
 
