@@ -247,29 +247,7 @@ impl Session<'_> {
             None => model,
         };
         let common = self.common;
-        let total_steps = self.steps_per_epoch(train_items) * common.epochs;
-        let lr = common.learning_rate;
-        let warmup = common.warmup_steps.min(total_steps.saturating_sub(1)).max(1);
-        let scheduler: ModuleLrScheduler = match common.schedule {
-            ScheduleName::Constant => lr.into(),
-            ScheduleName::WarmupCosine => SequentialLrSchedulerConfig::new(
-                vec![
-                    LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(lr / 100.0, lr, warmup)),
-                    LrSchedulerConfig::Cosine(
-                        CosineAnnealingLrSchedulerConfig::new(lr, (total_steps - warmup).max(1))
-                            .with_min_lr(lr / 100.0),
-                    ),
-                ],
-                vec![warmup],
-            )
-            .init()
-            .map_err(|e| TrainError::Input(format!("config: invalid schedule: {e}")))?,
-            ScheduleName::Noam => NoamLrSchedulerConfig::new(lr)
-                .with_warmup_steps(warmup)
-                .with_model_size(width)
-                .init()
-                .map_err(|e| TrainError::Input(format!("config: invalid schedule: {e}")))?,
-        };
+        let scheduler = schedule(common, self.steps_per_epoch(train_items) * common.epochs, width)?;
         let adam = AdamConfig::new().with_grad_clipping(
             (common.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(common.grad_clip as f32)),
         );
@@ -370,6 +348,54 @@ impl Session<'_> {
         write_json(&self.run.summary_path(), &run_summary)?;
         Ok(run_summary)
     }
+}
+
+/// The learning-rate schedule of `common` over `total_steps` optimiser steps, for a model of
+/// width `width` (what the Noam schedule's shape scales by). Whatever the schedule, its peak is
+/// `common.learning_rate`: for `warmup-cosine` and `noam`, at the end of the warm-up.
+///
+/// # Errors
+///
+/// A schedule Burn refuses.
+///
+/// # Example
+///
+/// ```
+/// use trainer::session::{CommonConfig, ScheduleName, schedule};
+/// let common = CommonConfig { learning_rate: 7e-4, schedule: ScheduleName::Noam, warmup_steps: 400, ..CommonConfig::default() };
+/// let mut noam = schedule(&common, 10_000, 256)?;
+/// let rates: Vec<f64> = (0..2000).map(|_| noam.step().base()).collect();
+/// // Linear warm-up to the learning rate at step 400, then the inverse square root of the step.
+/// assert!((rates[399] - 7e-4).abs() < 1e-12);
+/// assert!((rates[0] - 7e-4 / 400.0).abs() < 1e-12);
+/// assert!((rates[1599] - 7e-4 * (400.0_f64 / 1600.0).sqrt()).abs() < 1e-12);
+/// # Ok::<(), trainer::TrainError>(())
+/// ```
+pub fn schedule(common: &CommonConfig, total_steps: usize, width: usize) -> Result<ModuleLrScheduler, TrainError> {
+    let lr = common.learning_rate;
+    let warmup = common.warmup_steps.min(total_steps.saturating_sub(1)).max(1);
+    let refused = |e: String| TrainError::Input(format!("config: invalid schedule: {e}"));
+    Ok(match common.schedule {
+        ScheduleName::Constant => lr.into(),
+        ScheduleName::WarmupCosine => SequentialLrSchedulerConfig::new(
+            vec![
+                LrSchedulerConfig::Linear(LinearLrSchedulerConfig::new(lr / 100.0, lr, warmup)),
+                LrSchedulerConfig::Cosine(
+                    CosineAnnealingLrSchedulerConfig::new(lr, (total_steps - warmup).max(1)).with_min_lr(lr / 100.0),
+                ),
+            ],
+            vec![warmup],
+        )
+        .init()
+        .map_err(refused)?,
+        // Burn's Noam rate is `factor · d^-0.5 · min(step^-0.5, step · warmup^-1.5)`, whose peak, at
+        // step `warmup`, is `factor · d^-0.5 · warmup^-0.5`: this factor makes that peak `lr`.
+        ScheduleName::Noam => NoamLrSchedulerConfig::new(lr * (width as f64).sqrt() * (warmup as f64).sqrt())
+            .with_warmup_steps(warmup)
+            .with_model_size(width)
+            .init()
+            .map_err(refused)?,
+    })
 }
 
 /// Saves `model` to `path` (Burn's `.bpk`, written atomically).
