@@ -16,7 +16,6 @@ use rand::seq::SliceRandom;
 
 use crate::TrainError;
 use crate::data::tatoeba::{Filter, SentencePair, read_pairs};
-use crate::data::tokenize::tokenize;
 use crate::data::{Pair, UNK, Vocabularies, Vocabulary};
 use crate::run_dir::RunDir;
 
@@ -57,10 +56,7 @@ pub fn builtin(seed: u64, train_size: usize, max_len: usize) -> Splits {
     };
     let mut pairs: Vec<SentencePair> = generated
         .into_iter()
-        .map(|pair| SentencePair {
-            english: tokenize(&pair.english),
-            french: tokenize(&pair.french),
-        })
+        .map(|pair| SentencePair::new(&pair.english, &pair.french))
         .filter(|pair| filter.keeps(pair))
         .collect();
     // The generator's sentences are distinct and already in random order.
@@ -170,7 +166,9 @@ pub fn encode(pairs: &[SentencePair], vocab: &Vocabularies) -> (Vec<Pair>, usize
     (encoded, unknown)
 }
 
-/// Writes the splits into the run directory, each file atomically.
+/// Writes the splits into the run directory, each file atomically: one pair
+/// a line, `english<TAB>french`, as written (the word tokens follow from the
+/// text; runs before 0.3.1 wrote the tokens, which read back the same).
 ///
 /// # Errors
 ///
@@ -179,7 +177,7 @@ pub fn save_splits(run: &RunDir, splits: &Splits) -> Result<(), TrainError> {
     for (name, pairs) in splits.named() {
         let text: String = pairs
             .iter()
-            .map(|p| format!("{}\t{}\n", p.english.join(" "), p.french.join(" ")))
+            .map(|p| format!("{}\t{}\n", p.english_text, p.french_text))
             .collect();
         run.write_split(name, &text)?;
     }
@@ -190,23 +188,20 @@ pub fn save_splits(run: &RunDir, splits: &Splits) -> Result<(), TrainError> {
 ///
 /// # Errors
 ///
-/// If the file is missing or a line is not two tab-separated token lists;
+/// If the file is missing or a line is not two tab-separated sentences;
 /// the message names the file and the line.
 pub fn read_split(run: &RunDir, split: &str) -> Result<Vec<SentencePair>, TrainError> {
     let (path, text) = run.read_split(split)?;
     text.lines()
         .enumerate()
         .map(|(number, line)| {
-            let words = |side: &str| side.split_whitespace().map(String::from).collect::<Vec<_>>();
-            match line.split_once('\t') {
-                Some((english, french)) if !words(english).is_empty() && !words(french).is_empty() => {
-                    Ok(SentencePair {
-                        english: words(english),
-                        french: words(french),
-                    })
-                }
+            let pair = line
+                .split_once('\t')
+                .map(|(english, french)| SentencePair::new(english, french));
+            match pair {
+                Some(pair) if !pair.english.is_empty() && !pair.french.is_empty() => Ok(pair),
                 _ => Err(TrainError::Input(format!(
-                    "{}:{}: expected `english tokens<TAB>french tokens`",
+                    "{}:{}: expected `english<TAB>french`",
                     path.display(),
                     number + 1
                 ))),
@@ -307,9 +302,6 @@ mod tests {
         assert_eq!(read_splits(&run).unwrap(), splits);
         std::fs::write(run.split_path("test"), "je t' aime\n").unwrap();
         let error = read_split(&run, "test").unwrap_err().to_string();
-        assert!(
-            error.ends_with("test.tsv:1: expected `english tokens<TAB>french tokens`"),
-            "{error}"
-        );
+        assert!(error.ends_with("test.tsv:1: expected `english<TAB>french`"), "{error}");
     }
 }

@@ -8,13 +8,40 @@ use std::path::Path;
 use crate::TrainError;
 use crate::data::tokenize::tokenize;
 
-/// One sentence pair, tokenized.
+/// One sentence pair: each side as written, and its word tokens
+/// ([`tokenize`]). Word vocabularies read the tokens; subword vocabularies and
+/// the scores of detokenised text read the text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SentencePair {
     /// English tokens.
     pub english: Vec<String>,
     /// French tokens.
     pub french: Vec<String>,
+    /// The English as written.
+    pub english_text: String,
+    /// The French as written.
+    pub french_text: String,
+}
+
+impl SentencePair {
+    /// The pair of `english` and `french`, as written, and their tokens.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use trainer::data::tatoeba::SentencePair;
+    /// let pair = SentencePair::new("I love you.", "Je t'aime.");
+    /// assert_eq!(pair.french, ["je", "t'", "aime", "."]);
+    /// assert_eq!(pair.french_text, "Je t'aime.");
+    /// ```
+    pub fn new(english: &str, french: &str) -> Self {
+        Self {
+            english: tokenize(english),
+            french: tokenize(french),
+            english_text: english.trim().to_string(),
+            french_text: french.trim().to_string(),
+        }
+    }
 }
 
 /// Which pairs to keep.
@@ -78,10 +105,7 @@ pub fn read_pairs(path: &Path, filter: &Filter) -> Result<Vec<SentencePair>, Tra
                 number + 1
             )));
         };
-        let pair = SentencePair {
-            english: tokenize(english),
-            french: tokenize(french),
-        };
+        let pair = SentencePair::new(english, french);
         if pair.english.is_empty() || pair.french.is_empty() {
             let side = if pair.english.is_empty() { "English" } else { "French" };
             return Err(TrainError::Input(format!(
