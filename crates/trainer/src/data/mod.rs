@@ -3,6 +3,8 @@
 //!
 //! - [`vocab`]: special tokens, vocabularies and their encoders.
 //! - [`tokenize`]: the one word tokenizer every reader and test calls.
+//! - [`subword`]: subword vocabularies (BPE, unigram), trained on a run's
+//!   training text.
 //! - [`french`]: the built-in English-French corpus, generated from a French
 //!   grammar.
 //! - [`tatoeba`]: Tatoeba-format files of sentence pairs.
@@ -19,6 +21,7 @@ pub mod corpus;
 pub mod french;
 pub mod gettext;
 pub mod reverse;
+pub mod subword;
 pub mod tatoeba;
 pub mod tokenize;
 pub mod vocab;

@@ -14,6 +14,8 @@ pub const BOS: usize = 1;
 pub const EOS: usize = 2;
 /// Unknown word.
 pub const UNK: usize = 3;
+/// The special tokens, by id: what every vocabulary, of words, characters or subwords, starts with.
+pub const SPECIALS: [&str; 4] = ["<pad>", "<bos>", "<eos>", "<unk>"];
 
 /// One source sentence and its target, as token ids (no start or end tokens).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,7 +36,7 @@ pub struct Vocabulary {
 impl Vocabulary {
     /// The special tokens followed by `words`.
     pub fn new(words: impl IntoIterator<Item = String>) -> Self {
-        let mut tokens: Vec<String> = ["<pad>", "<bos>", "<eos>", "<unk>"].map(String::from).to_vec();
+        let mut tokens: Vec<String> = SPECIALS.map(String::from).to_vec();
         tokens.extend(words);
         Self { tokens }
     }

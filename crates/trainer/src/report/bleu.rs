@@ -5,9 +5,17 @@
 //! `100 / (2^k * total)`), and the brevity penalty `exp(1 - ref/hyp)` when
 //! the output is shorter than the reference. A corpus with no matching
 //! unigram at all scores 0.
+//!
+//! On detokenised text, [`tokenize_13a`] splits it as sacreBLEU's default
+//! tokenizer does (`13a`, mteval-v13a's), so that BLEU of plain sentences
+//! ([`corpus_bleu_13a`]) is sacreBLEU's default score, signature
+//! `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.x`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 /// A corpus BLEU score and its parts.
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +156,62 @@ pub fn corpus_bleu<T: AsRef<str>, U: AsRef<str>>(hypotheses: &[Vec<T>], referenc
     counts.bleu()
 }
 
+/// sacreBLEU's `13a` steps after the language-independent ones, in order, as
+/// `sacrebleu/tokenizers/tokenizer_re.py` has them.
+static STEPS_13A: LazyLock<[(Regex, &str); 4]> = LazyLock::new(|| {
+    let re = |pattern: &str| Regex::new(pattern).expect("a valid pattern");
+    [
+        // Punctuation and symbols: ranges { to ~, [ to `, space to &, ( to +, : to @, and /.
+        (re(r"([\{-~\[-`\x20-&\(-\+:-@/])"), " $1 "),
+        // Period and comma, unless preceded by a digit.
+        (re(r"([^0-9])([\.,])"), "$1 $2 "),
+        // Period and comma, unless followed by a digit.
+        (re(r"([\.,])([^0-9])"), " $1 $2"),
+        // A dash preceded by a digit.
+        (re(r"([0-9])(-)"), "$1 $2 "),
+    ]
+});
+
+/// `text` split as sacreBLEU's default tokenizer (`13a`) splits it.
+///
+/// # Example
+///
+/// ```
+/// use trainer::report::bleu::tokenize_13a;
+/// // sacrebleu 2.6.0: Tokenizer13a()("Version 2.0, le 3-4 mai; coût: 1,5€.")
+/// assert_eq!(
+///     tokenize_13a("Version 2.0, le 3-4 mai; coût: 1,5€.").join(" "),
+///     "Version 2.0 , le 3 - 4 mai ; coût : 1,5€ ."
+/// );
+/// ```
+pub fn tokenize_13a(text: &str) -> Vec<String> {
+    let mut line = text.replace("<skipped>", "").replace("-\n", "").replace('\n', " ");
+    if line.contains('&') {
+        line = line
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">");
+    }
+    let mut line = format!(" {line} ");
+    for (pattern, replacement) in STEPS_13A.iter() {
+        line = pattern.replace_all(&line, *replacement).into_owned();
+    }
+    line.split_whitespace().map(String::from).collect()
+}
+
+/// sacreBLEU's default corpus BLEU of detokenised `hypotheses` against one
+/// reference each: both tokenized by [`tokenize_13a`], case kept.
+///
+/// # Panics
+///
+/// If the two lists differ in length.
+pub fn corpus_bleu_13a<H: AsRef<str>, R: AsRef<str>>(hypotheses: &[H], references: &[R]) -> Bleu {
+    let hypotheses: Vec<Vec<String>> = hypotheses.iter().map(|h| tokenize_13a(h.as_ref())).collect();
+    let references: Vec<Vec<String>> = references.iter().map(|r| tokenize_13a(r.as_ref())).collect();
+    corpus_bleu(&hypotheses, &references)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +299,55 @@ mod tests {
         }
         assert!((counts.bleu().score - 55.7061549792339).abs() < 1e-9);
         assert_eq!(counts.bleu(), corpus_bleu(&hypotheses, &references));
+    }
+
+    #[test]
+    fn detokenised_text_scores_as_sacrebleu_scores_it() {
+        // The expected values are sacreBLEU 2.6.0's, from:
+        //   from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a; t = Tokenizer13a()
+        //   [t(s) for s in CASES]
+        //   b = sacrebleu.corpus_bleu(HYPS, [REFS]); b.score, b.precisions, b.bp
+        //   sacrebleu.corpus_chrf(HYPS, [REFS]).score
+        let cases = [
+            (
+                "Impossible d'ouvrir le fichier « test.txt » !",
+                "Impossible d'ouvrir le fichier « test . txt » !",
+            ),
+            (
+                "Version 2.0, le 3-4 mai; coût: 1,5€.",
+                "Version 2.0 , le 3 - 4 mai ; coût : 1,5€ .",
+            ),
+            (
+                "L'image (PNG) a été enregistrée.",
+                "L'image ( PNG ) a été enregistrée .",
+            ),
+            ("a&amp;b &lt;tag&gt; --x-- 12-3", "a & b < tag > --x-- 12 - 3"),
+        ];
+        for (text, tokens) in cases {
+            assert_eq!(tokenize_13a(text).join(" "), tokens, "{text}");
+        }
+        let hyps = [
+            "Impossible d'ouvrir le fichier.",
+            "Enregistrer l'image sous…",
+            "Fermer la fenêtre",
+            "Version 2.0 du 3-4 mai",
+        ];
+        let refs = [
+            "Impossible d'ouvrir le fichier.",
+            "Enregistrer l'image sous...",
+            "Fermer la fenêtre courante",
+            "Version 2.0, le 3-4 mai",
+        ];
+        let bleu = corpus_bleu_13a(&hyps, &refs);
+        // Printed to 15 digits by Python; f64 sums in another order agree to 1e-9.
+        assert!((bleu.score - 51.24730001571332).abs() < 1e-9, "{bleu:?}");
+        let expected = [88.88888888888889, 78.57142857142857, 60.0, 50.0];
+        for (p, e) in bleu.precisions.iter().zip(expected) {
+            assert!((p - e).abs() < 1e-9, "{bleu:?}");
+        }
+        assert!((bleu.brevity_penalty - 0.7574651283969664).abs() < 1e-12, "{bleu:?}");
+        assert_eq!((bleu.hypothesis_length, bleu.reference_length), (18, 23));
+        let chrf = crate::report::chrf::corpus_chrf(&hyps, &refs);
+        assert!((chrf - 82.44006635198396).abs() < 1e-9, "{chrf}");
     }
 }
