@@ -9,7 +9,7 @@ use trainer::TrainError;
 use trainer::config::{CommonConfig, TrainConfig};
 use trainer::report::evaluation::EvalReport;
 use trainer::report::translation::{SentenceTranslation, format_matrix};
-use trainer::task::{Decoding, Task};
+use trainer::task::{Decoding, Task, UnknownWords};
 use trainer::tasks::translate::TranslateConfig;
 
 /// The article's sentence.
@@ -97,8 +97,8 @@ pub fn run(options: &Options) -> Result<Outcome, TrainError> {
     let device = trainer::device::select(options.common.device.as_deref())?;
     let train_seconds = crate::train_or_reuse(&options.run, &options.config(), options.devices, &device)?;
     let translator = trainer::training::translator(&options.run, &device)?;
-    let test = translator.evaluate(Decoding::Greedy)?;
-    let translation = translator.translate(SENTENCE, Decoding::Greedy)?;
+    let test = translator.evaluate(Decoding::Greedy, UnknownWords::Replace)?;
+    let translation = translator.translate(SENTENCE, Decoding::Greedy, UnknownWords::Replace)?;
     // An undertrained model may end the sentence at once: no matrix to draw.
     if !options.heatmaps.is_empty() && !translation.output.is_empty() {
         let map = translation.heatmap()?;

@@ -20,7 +20,7 @@ pub mod rnn_seq2seq;
 pub mod seq2seq_transformer;
 pub mod word_vectors;
 
-pub use decoding::{BeamConfig, Special, StepDecoder, Translate, Translation};
+pub use decoding::{BeamConfig, LengthNorm, Special, StepDecoder, Translate, Translation};
 pub use encoder_transformer::{EncoderOutput, EncoderTransformer, EncoderTransformerConfig, NgramHash, Pooling};
 pub use recurrent::{CellKind, Recurrent, RnnState};
 pub use rnn_seq2seq::{

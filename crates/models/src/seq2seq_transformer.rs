@@ -16,7 +16,7 @@
 //!
 //! ```
 //! use burn::prelude::*;
-//! use models::{BeamConfig, Translate, TransformerSeq2SeqConfig};
+//! use models::{BeamConfig, LengthNorm, Translate, TransformerSeq2SeqConfig};
 //! let device = Device::default();
 //! let model = TransformerSeq2SeqConfig::new(20, 20) // source and target vocabularies
 //!     .with_d_model(16)
@@ -27,7 +27,7 @@
 //!     .with_max_len(10)
 //!     .init(&device);
 //! let source = Tensor::<2, Int>::from_ints([[4, 5, 6]], &device);
-//! let beam = BeamConfig { width: 3, length_penalty: 0.6, max_len: 10 };
+//! let beam = BeamConfig::new(3, 10).with_length_norm(LengthNorm::Wu { alpha: 0.6 });
 //! let best = &model.translate_beam(source, &[3], beam)[0];
 //! assert_eq!(best.attention.len(), best.tokens.len()); // [tokens][src_len]
 //! ```

@@ -110,15 +110,7 @@ fn beam_width_one_equals_greedy() {
     for config in configs() {
         let model = config.init(&device);
         let greedy = model.translate_greedy(tokens(&SOURCES, &device), &LENGTHS);
-        let beam = model.translate_beam(
-            tokens(&SOURCES, &device),
-            &LENGTHS,
-            BeamConfig {
-                width: 1,
-                length_penalty: 0.0,
-                max_len: 9,
-            },
-        );
+        let beam = model.translate_beam(tokens(&SOURCES, &device), &LENGTHS, BeamConfig::new(1, 9));
         assert_beam_one_equals_greedy(&greedy, &beam, &LENGTHS);
     }
 }
@@ -316,11 +308,7 @@ fn an_exhaustive_beam_finds_the_best_scored_hypothesis() {
     let beam = model.translate_beam(
         source,
         &[3],
-        BeamConfig {
-            width: 400,
-            length_penalty: alpha,
-            max_len,
-        },
+        BeamConfig::new(400, max_len).with_length_norm(LengthNorm::Wu { alpha }),
     );
     assert_eq!(beam[0].tokens, best.1);
 }
@@ -336,11 +324,7 @@ fn the_beams_alternatives_come_best_first_after_its_translation() {
         .init(&device);
     let source = tokens(&[&[4, 5, 6, 7]], &device);
     for width in [1, 3, 5] {
-        let config = BeamConfig {
-            width,
-            length_penalty: 0.6,
-            max_len: 6,
-        };
+        let config = BeamConfig::new(width, 6).with_length_norm(LengthNorm::Wu { alpha: 0.6 });
         let n_best = model.translate_n_best(source.clone(), config);
         let beam = model.translate_beam(source.clone(), &[4], config);
         // The first alternative is the translation itself; there are at most 2 * width - 1 of them
@@ -397,11 +381,7 @@ fn of_equal_scores_the_beam_returns_the_one_it_found_last() {
     // maxima: `b`, found second. The alternatives keep that choice first.
     let device = test_device();
     let special = Special { bos: 0, eos: 1 };
-    let config = BeamConfig {
-        width: 2,
-        length_penalty: 0.0,
-        max_len: 1,
-    };
+    let config = BeamConfig::new(2, 1);
     let n_best = models::decoding::beam_search_n_best(&Even, 1, special, config, &device);
     let tokens: Vec<Vec<usize>> = n_best.iter().map(|(_, t)| t.tokens.clone()).collect();
     assert_eq!(tokens, [vec![3], vec![2]]);

@@ -330,15 +330,7 @@ fn seq2seq_beam_width_one_equals_greedy() {
     for config in seq2seqs() {
         let model = config.init(&device);
         let greedy = model.translate_greedy(tokens(&SOURCES, &device), &LENGTHS);
-        let beam = model.translate_beam(
-            tokens(&SOURCES, &device),
-            &LENGTHS,
-            BeamConfig {
-                width: 1,
-                length_penalty: 0.0,
-                max_len: 9,
-            },
-        );
+        let beam = model.translate_beam(tokens(&SOURCES, &device), &LENGTHS, BeamConfig::new(1, 9));
         assert_beam_one_equals_greedy(&greedy, &beam, &LENGTHS);
     }
 }

@@ -34,7 +34,7 @@
 //!
 //! ```
 //! use trainer::config::TrainConfig;
-//! use trainer::task::Decoding;
+//! use trainer::task::{Decoding, UnknownWords};
 //! use trainer::tasks::translate::TranslateConfig;
 //! let dir = tempfile::tempdir().unwrap();
 //! let run = dir.path().join("translate");
@@ -47,9 +47,9 @@
 //! let summary = trainer::training::train(&config, &run, 1, &device)?;
 //! assert_eq!(summary.epochs, 1);
 //! let translator = trainer::training::translator(&run, &device)?;
-//! let report = translator.evaluate(Decoding::Greedy)?;
+//! let report = translator.evaluate(Decoding::Greedy, UnknownWords::Replace)?;
 //! assert_eq!(report.sentences, 30); // a tenth of the training size
-//! let translation = translator.translate("I love you", Decoding::Greedy)?;
+//! let translation = translator.translate("I love you", Decoding::Greedy, UnknownWords::Replace)?;
 //! assert_eq!(translation.source, ["i", "love", "you"]);
 //! assert_eq!(translation.attention.len(), translation.output.len());
 //! # Ok::<(), trainer::TrainError>(())

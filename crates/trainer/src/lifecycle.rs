@@ -140,13 +140,31 @@ impl Lifecycle {
     ) -> Result<RunSummary, TrainError> {
         let run = &self.place.run;
         let resume_from = run.check_start(self.start, common.epochs)?;
-        let data = match self.start {
-            Start::Fresh => {
+        let data = match (self.start, self.place.rank) {
+            (Start::Fresh, None) => {
                 let data = T::prepare(section, common)?;
                 run.create(fields, |staged| T::save(&data, staged))?;
                 data
             }
-            Start::Resume => {
+            // Rank 0 makes the run and sends it to the others, which train on its files: what it
+            // read and what it drew (a unigram vocabulary is not the same twice) are the job's,
+            // and no other machine needs the data. First the ranks agree on the config, so that a
+            // refused job leaves no directory.
+            (Start::Fresh, Some(rank)) => {
+                distributed::agree(rank, RunDir::config_fingerprint(fields), || ())?;
+                if rank.rank == 0 {
+                    let data = T::prepare(section, common)?;
+                    run.create(fields, |staged| T::save(&data, staged))?;
+                    distributed::broadcast_bytes(&run.archive()?);
+                    data
+                } else {
+                    std::fs::create_dir_all(run.path())
+                        .map_err(|e| TrainError::Io(format!("{}: cannot create: {e}", run.path().display())))?;
+                    run.unpack(&distributed::broadcast_bytes(&[]))?;
+                    T::reload(section, common, run)?
+                }
+            }
+            (Start::Resume, _) => {
                 let release = run.release();
                 if resume_from.is_some() && release != RELEASE {
                     return Err(TrainError::Input(format!(
@@ -166,14 +184,9 @@ impl Lifecycle {
                 data
             }
         };
-        if let Some(rank) = distributed::current() {
-            // A refused fresh run leaves no directory behind (a resumed one keeps its own).
-            let fresh = self.start == Start::Fresh;
-            distributed::agree(rank, run.fingerprint(fields)?, || {
-                if fresh {
-                    let _ = std::fs::remove_dir_all(run.path());
-                }
-            })?;
+        if let (Start::Resume, Some(rank)) = (self.start, self.place.rank) {
+            // Each rank resumes from rank 0's files with its own `--epochs`: they must agree.
+            distributed::agree(rank, run.fingerprint(fields)?, || ())?;
         }
         self.device.seed(common.seed);
         let session = Session {

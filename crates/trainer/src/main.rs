@@ -7,8 +7,9 @@ use burn::prelude::Device;
 use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use trainer::TrainError;
 use trainer::config::TrainConfig;
+use trainer::data::catalog::{DEFAULT_MIN_SCORE, FillOptions, Suggestion};
 use trainer::report::translation::format_matrix;
-use trainer::task::Decoding;
+use trainer::task::{Decoding, UnknownWords};
 use trainer::tasks::TaskConfig;
 use trainer::training;
 
@@ -71,6 +72,10 @@ struct EvalArgs {
     /// Decode with beam search of this width instead of greedily.
     #[arg(long, value_name = "WIDTH")]
     beam: Option<usize>,
+    /// What a word-level model's `<unk>` becomes: the source word its attention weighs most, or
+    /// `<unk>` as written.
+    #[arg(long, default_value = "replace")]
+    unknown: UnknownWords,
     #[command(flatten)]
     device: DeviceArg,
 }
@@ -124,12 +129,23 @@ struct TranslateArgs {
     /// Where --po writes its copy; never the input.
     #[arg(long, value_name = "OUT.po", requires = "po")]
     out: Option<PathBuf>,
+    /// With --po: suggestions whose mean log-probability per token is lower are left out.
+    #[arg(long, value_name = "SCORE", default_value_t = DEFAULT_MIN_SCORE, allow_negative_numbers = true)]
+    min_score: f32,
     /// Decode with beam search of this width instead of greedily.
     #[arg(long, value_name = "WIDTH")]
     beam: Option<usize>,
+    /// What a word-level model's `<unk>` becomes: the source word its attention weighs most, or
+    /// `<unk>` as written.
+    #[arg(long, default_value = "replace")]
+    unknown: UnknownWords,
     /// Draw the attention matrices to this .png or .svg file.
     #[arg(long, value_name = "FILE")]
     heatmap: Option<PathBuf>,
+    /// What the matrices are shown over: words (a subword model's pieces summed into their
+    /// words), or the model's own subword pieces.
+    #[arg(long, default_value = "words")]
+    over: Over,
     #[command(flatten)]
     device: DeviceArg,
 }
@@ -194,6 +210,15 @@ struct RunArgs {
     /// `mpi` feature; see docs/training.md).
     #[arg(long, value_name = "ENGINE")]
     distributed: Option<Engine>,
+}
+
+/// What a translation's matrix is shown over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Over {
+    /// Words.
+    Words,
+    /// The model's subword pieces.
+    Subwords,
 }
 
 /// Engines for training across processes.
@@ -322,7 +347,7 @@ fn run_classify(args: ClassifyArgs) -> Result<(), TrainError> {
 fn run_eval(args: EvalArgs) -> Result<(), TrainError> {
     let decoding = decoding(args.beam)?;
     let run = training::open(&args.run, &args.device.select()?)?;
-    print!("{}: {}", args.run.display(), run.evaluate(decoding)?);
+    print!("{}: {}", args.run.display(), run.evaluate(decoding, args.unknown)?);
     Ok(())
 }
 
@@ -331,8 +356,17 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let run = training::open(&args.run, &args.device.select()?)?;
     let translator = run.translator()?;
     if let (Some(input), Some(output)) = (&args.po, &args.out) {
-        let summary = trainer::data::catalog::fill(input, output, translator.max_words(), |message| {
-            Ok(translator.translate(message, decoding)?.0.output)
+        let options = FillOptions {
+            max_words: translator.max_words(),
+            min_score: args.min_score,
+        };
+        let summary = trainer::data::catalog::fill(input, output, options, |message| {
+            let (translation, _) = translator.translate(message, decoding, args.unknown)?;
+            Ok(Suggestion {
+                text: translation.text,
+                words: translation.output,
+                score: translation.score,
+            })
         })?;
         println!("{}: {summary}; written to {}", input.display(), output.display());
         return Ok(());
@@ -341,29 +375,44 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     // One row of the heatmap per sentence: the matrix, then the transformer's heads.
     let mut per_row = 1;
     for sentence in &args.sentences {
-        let (translation, _) = translator.translate(sentence, decoding)?;
+        let (translation, _) = translator.translate(sentence, decoding, args.unknown)?;
         if !translation.unknown.is_empty() {
             eprintln!(
                 "warning: `{sentence}`: not in the training vocabulary, read as <unk>: {}",
                 translation.unknown.join(", ")
             );
         }
-        println!("{} -> {}\n", translation.source.join(" "), translation.output.join(" "));
-        let matrix = |weights: &[Vec<f32>]| format_matrix(&translation.source, &translation.output, weights);
-        if !translation.heads.is_empty() {
-            println!("averaged over {} heads:", translation.heads.len());
+        // Over words, or over the model's own pieces (a word vocabulary has no other).
+        let (source, output, attention, heads) = match (&translation.subwords, args.over) {
+            (Some(pieces), Over::Subwords) => (&pieces.source, &pieces.output, &pieces.attention, &pieces.heads),
+            _ => (
+                &translation.source,
+                &translation.output,
+                &translation.attention,
+                &translation.heads,
+            ),
+        };
+        println!("{} -> {}\n", translation.source.join(" "), translation.text);
+        let matrix = |weights: &[Vec<f32>]| format_matrix(source, output, weights);
+        if !heads.is_empty() {
+            println!("averaged over {} heads:", heads.len());
         }
-        print!("{}", matrix(&translation.attention));
-        for (h, weights) in translation.heads.iter().enumerate() {
+        print!("{}", matrix(attention));
+        for (h, weights) in heads.iter().enumerate() {
             print!("\nhead {}:\n{}", h + 1, matrix(weights));
         }
         println!();
         if translation.output.is_empty() {
             eprintln!("warning: `{sentence}`: the translation is empty, so it has no attention matrix");
         } else if args.heatmap.is_some() {
-            maps.push(translation.heatmap()?);
-            maps.extend(translation.head_heatmaps()?);
-            per_row = 1 + translation.heads.len();
+            match (&translation.subwords, args.over) {
+                (Some(_), Over::Subwords) => maps.push(translation.piece_heatmap()?),
+                _ => {
+                    maps.push(translation.heatmap()?);
+                    maps.extend(translation.head_heatmaps()?);
+                    per_row = 1 + translation.heads.len();
+                }
+            }
         }
     }
     if let Some(path) = &args.heatmap

@@ -4,7 +4,9 @@
 //! ```text
 //! RUN_DIR/
 //!   config.json        the resolved configuration, and the release that wrote it
-//!   vocab.json         the vocabularies (words, characters, languages)
+//!   vocab.json         the word vocabularies (words, characters, languages)
+//!   tokenizer.json     a subword vocabulary (source- and target-tokenizer.json when separate)
+//!   catalogs.tsv       the gettext catalogs read: name, bytes, SHA-256
 //!   splits/            train.tsv, valid.tsv, test.tsv (translate, classify)
 //!   checkpoint/        Burn's per-epoch checkpoints: model-E.bpk, optim-E.bpk, scheduler-E.bpk
 //!   train/, valid/     Burn's per-epoch metric logs
@@ -144,6 +146,15 @@ impl RunDir {
     /// `vocab.json`.
     pub fn vocab_path(&self) -> PathBuf {
         self.path.join("vocab.json")
+    }
+
+    /// A subword vocabulary: `tokenizer.json` (shared by both sides), or
+    /// `{side}-tokenizer.json` for `source` and `target`.
+    pub fn tokenizer_path(&self, side: Option<&str>) -> PathBuf {
+        match side {
+            None => self.path.join("tokenizer.json"),
+            Some(side) => self.path.join(format!("{side}-tokenizer.json")),
+        }
     }
 
     /// `splits/{split}.tsv`, for `train`, `valid` and `test`.
@@ -423,14 +434,13 @@ impl RunDir {
     ///
     /// A file that cannot be read.
     pub fn fingerprint(&self, fields: &Map<String, Value>) -> Result<u64, TrainError> {
-        let fnv1a = |hash: u64, bytes: &[u8]| {
-            bytes
-                .iter()
-                .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-        };
-        let config = serde_json::to_vec(fields).expect("plain data serialises");
-        let mut hash = fnv1a(0xcbf2_9ce4_8422_2325, &config);
-        let mut files = vec![self.vocab_path()];
+        let mut hash = Self::config_fingerprint(fields);
+        let mut files = vec![
+            self.vocab_path(),
+            self.tokenizer_path(None),
+            self.tokenizer_path(Some("source")),
+            self.tokenizer_path(Some("target")),
+        ];
         if let Ok(entries) = std::fs::read_dir(self.path.join("splits")) {
             let mut splits: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             splits.sort();
@@ -442,6 +452,12 @@ impl RunDir {
             hash = fnv1a(fnv1a(hash, name.as_bytes()), &bytes);
         }
         Ok(hash)
+    }
+
+    /// The hash of a config's `fields` alone, as [`fingerprint`](Self::fingerprint) starts.
+    pub fn config_fingerprint(fields: &Map<String, Value>) -> u64 {
+        let config = serde_json::to_vec(fields).expect("plain data serialises");
+        fnv1a(0xcbf2_9ce4_8422_2325, &config)
     }
 
     /// The last epoch whose three checkpoint files (model, optimizer,
@@ -498,6 +514,13 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, TrainError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))
+}
+
+/// FNV-1a, 64 bits, of `bytes` after `hash`: the same in every process and release.
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Whether `path` is absent or an empty directory.

@@ -127,16 +127,27 @@ pub trait Task {
     ) -> Result<Self::Trained, TrainError>;
 }
 
+/// What a word-level translator does with the `<unk>` it writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnknownWords {
+    /// Each is replaced by the source word its attention row weighs most (Luong et al. 2015,
+    /// "Addressing the rare word problem in neural machine translation"): a name, a number, a word
+    /// outside the vocabulary is copied across.
+    Replace,
+    /// Each stays `<unk>`.
+    Keep,
+}
+
 /// A finished run's model, opened on a device: what `attn eval`,
 /// `attn translate`, `attn classify` and `attn serve` ask of it.
 pub trait Trained: Send {
     /// Scores the model on the run's test split; returns the report as
-    /// `attn eval` prints it.
+    /// `attn eval` prints it. `unknown` applies to word-level translators.
     ///
     /// # Errors
     ///
     /// A decoding the task has no use for, or a missing or damaged split.
-    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError>;
+    fn evaluate(&self, decoding: Decoding, unknown: UnknownWords) -> Result<String, TrainError>;
 
     /// What the explorer shows of the model beside its config: `model`,
     /// `heads`, `layers`, as they apply.
@@ -160,11 +171,17 @@ pub trait Translating {
     /// Translates `text`, and returns the decoder's alternatives with it,
     /// best first: the one output of greedy decoding, or every hypothesis
     /// beam search ended with. The first alternative is the translation.
+    /// `unknown` applies to a word vocabulary's `<unk>`.
     ///
     /// # Errors
     ///
     /// If the text has no words, or is longer than the model can read.
-    fn translate(&self, text: &str, decoding: Decoding) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError>;
+    fn translate(
+        &self,
+        text: &str,
+        decoding: Decoding,
+        unknown: UnknownWords,
+    ) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError>;
 
     /// The longest sentence, in words, the run was trained on (and so the
     /// longest it is asked to translate).

@@ -11,7 +11,7 @@ use crate::config::TrainConfig;
 use crate::lifecycle::{Lifecycle, Place};
 use crate::report::curves;
 use crate::run_dir::{RunDir, RunSummary, Start};
-use crate::task::{Classifying, Decoding, Task, Trained, Translating};
+use crate::task::{Classifying, Decoding, Task, Trained, Translating, UnknownWords};
 use crate::tasks::Registered;
 use crate::tasks::classify::Classify;
 use crate::tasks::translate::Translate;
@@ -159,8 +159,8 @@ fn run_lifecycle(
 ///
 /// A directory that holds no finished run, an unknown device, or damaged
 /// files.
-pub fn evaluate(run: &Path, device: &Device, decoding: Decoding) -> Result<String, TrainError> {
-    open(run, device)?.evaluate(decoding)
+pub fn evaluate(run: &Path, device: &Device, decoding: Decoding, unknown: UnknownWords) -> Result<String, TrainError> {
+    open(run, device)?.evaluate(decoding, unknown)
 }
 
 /// A finished run, opened once: its directory, its config (`config.json`
@@ -185,7 +185,7 @@ pub struct OpenRun {
 ///
 /// ```
 /// use trainer::config::TrainConfig;
-/// use trainer::task::Decoding;
+/// use trainer::task::{Decoding, UnknownWords};
 /// use trainer::tasks::reverse::ReverseConfig;
 /// let dir = tempfile::tempdir().unwrap();
 /// let mut config = TrainConfig::of(ReverseConfig { train_size: 100, ..ReverseConfig::default() });
@@ -193,7 +193,7 @@ pub struct OpenRun {
 /// let device = burn::prelude::Device::default();
 /// trainer::training::train(&config, &dir.path().join("run"), 1, &device)?;
 /// let run = trainer::training::open(&dir.path().join("run"), &device)?;
-/// assert!(run.evaluate(Decoding::Greedy)?.starts_with("10 test sentences, BLEU"));
+/// assert!(run.evaluate(Decoding::Greedy, UnknownWords::Keep)?.starts_with("10 test sentences, BLEU"));
 /// // A reverse run translates symbols, not sentences.
 /// assert!(run.translator().is_err());
 /// # Ok::<(), trainer::TrainError>(())
@@ -240,8 +240,8 @@ impl OpenRun {
     /// # Errors
     ///
     /// As [`Trained::evaluate`].
-    pub fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
-        let mut report = self.trained.evaluate(decoding)?;
+    pub fn evaluate(&self, decoding: Decoding, unknown: UnknownWords) -> Result<String, TrainError> {
+        let mut report = self.trained.evaluate(decoding, unknown)?;
         let curves = [curves::PNG, curves::SVG].map(|name| self.dir.path().join(name));
         if curves.iter().all(|path| path.is_file()) {
             let [png, svg] = curves.map(|path| path.display().to_string());

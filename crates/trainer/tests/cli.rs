@@ -545,8 +545,10 @@ fn translate_trains_decodes_prints_the_matrix_and_draws_it() {
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let lines: Vec<&str> = stdout.lines().collect();
+    // The translation as text (detokenised), then the matrix over its words, one row each.
     assert!(lines[0].starts_with("i love you -> "), "{stdout}");
-    let output_words = lines[0]["i love you -> ".len()..].split_whitespace().count();
+    let output_words = lines[3..].iter().take_while(|l| !l.is_empty()).count();
+    assert!(output_words > 0, "{stdout}");
     assert_eq!(
         lines[2].split_whitespace().collect::<Vec<_>>(),
         ["i", "love", "you"],

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use burn::prelude::*;
+use trainer::data::codec::Codec;
 use trainer::tasks::seq2seq::Seq2SeqModel;
 
 mod common;
@@ -138,14 +139,10 @@ fn source_embedding(run: &Path, word: &str) -> Vec<f32> {
         .into_data()
         .try_to_vec::<f32>()
         .unwrap();
-    let row = translator
-        .run
-        .vocab
-        .source
-        .tokens
-        .iter()
-        .position(|t| t == word)
-        .unwrap();
+    let Codec::Words(vocab) = &translator.codecs.source else {
+        panic!("a word vocabulary")
+    };
+    let row = vocab.tokens.iter().position(|t| t == word).unwrap();
     weights[row * width..(row + 1) * width].to_vec()
 }
 
@@ -375,6 +372,11 @@ msgstr ""
 #: src/main.c:6
 msgid "We are here"
 msgstr "Nous sommes ici"
+
+#, python-format
+#: src/main.c:7
+msgid "He sees the dog"
+msgstr ""
 "#;
 
 #[test]
@@ -395,10 +397,15 @@ fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
         input.to_str().unwrap(),
         "--out",
         output.to_str().unwrap(),
+        // A model this small is never sure of itself: take every suggestion here.
+        "--min-score",
+        "-1000",
     ]);
     assert!(out.status.success(), "{}", text(&out));
+    // The python-format entry has no placeholder in its text, but its flag says it is a format
+    // string: left alone.
     assert!(
-        text(&out).contains("6 entries, 5 untranslated: 2 suggested (marked fuzzy), 3 skipped (1 an accelerator, 1 placeholders, 1 plural)"),
+        text(&out).contains("7 entries, 6 untranslated: 2 suggested (marked fuzzy), 4 skipped (1 an accelerator, 2 placeholders, 1 plural)"),
         "{}",
         text(&out)
     );
@@ -418,7 +425,8 @@ fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
             "She sees the cat",
             "one cat",
             "_Open",
-            "We are here"
+            "We are here",
+            "He sees the dog"
         ],
         "the order is kept"
     );
@@ -427,6 +435,14 @@ fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
         let e = entry(suggested);
         assert!(e.fuzzy(), "{suggested}");
         assert!(!e.msgstr.as_deref().unwrap_or("").is_empty(), "{suggested}");
+        // The score, in a translator comment: a mean log-probability, at most 0.
+        let comment = e.tcomment.as_deref().unwrap_or("");
+        let score: f32 = comment
+            .strip_prefix("attn: suggested by the model, mean log-probability per token ")
+            .unwrap_or_else(|| panic!("{suggested}: {comment}"))
+            .parse()
+            .unwrap();
+        assert!(score <= 0.0, "{suggested}: {comment}");
     }
     assert_eq!(
         entry("I love you").comment.as_deref(),
@@ -434,11 +450,28 @@ fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
         "comments are kept"
     );
     assert_eq!(entry("I love you").occurrences, [("src/main.c".into(), "1".into())]);
-    for skipped in ["Cannot open %s", "one cat", "_Open"] {
+    for skipped in ["Cannot open %s", "one cat", "_Open", "He sees the dog"] {
         let e = entry(skipped);
         assert!(!e.fuzzy() && e.msgstr.as_deref().unwrap_or("").is_empty(), "{skipped}");
     }
     assert_eq!(entry("We are here").msgstr.as_deref(), Some("Nous sommes ici"));
+
+    // No suggestion is sure enough for a score of 0: every one is left out, and counted.
+    let sure = dir.path().join("sure.po");
+    let out = attn(&[
+        "translate",
+        "--run",
+        run.to_str().unwrap(),
+        "--po",
+        input.to_str().unwrap(),
+        "--out",
+        sure.to_str().unwrap(),
+        "--min-score",
+        "0",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("0 suggested (marked fuzzy)"), "{}", text(&out));
+    assert!(text(&out).contains("2 scored below --min-score"), "{}", text(&out));
 
     // Never over its input; a malformed catalog names its line.
     let out = attn(&[
@@ -514,4 +547,129 @@ fn the_gettext_sample_trains_with_capped_vocabularies() {
     let out = attn(&["eval", "--run", run.to_str().unwrap(), "--beam", "2"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains(", chrF "), "{}", text(&out));
+}
+
+#[test]
+fn subword_vocabularies_train_translate_and_score_detokenised_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for (tokenizer, sharing) in [("bpe", "shared"), ("unigram", "separate")] {
+        let run = dir.path().join(tokenizer);
+        let out = train_ok(
+            "translate",
+            &run,
+            &[
+                "--tokenizer",
+                tokenizer,
+                "--vocab-size",
+                "120",
+                "--subword-vocab",
+                sharing,
+                "--train-size",
+                "400",
+                "--epochs",
+                "1",
+                "--d-embed",
+                "16",
+                "--d-hidden",
+                "32",
+            ],
+        );
+        let files: &[&str] = match sharing {
+            "shared" => &["tokenizer.json"],
+            _ => &["source-tokenizer.json", "target-tokenizer.json"],
+        };
+        for file in files {
+            // The library's own JSON, special tokens first, at the word vocabularies' ids.
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(run.join(file)).unwrap()).unwrap();
+            let added = json["added_tokens"].as_array().unwrap();
+            let specials: Vec<(&str, u64)> = added
+                .iter()
+                .map(|t| (t["content"].as_str().unwrap(), t["id"].as_u64().unwrap()))
+                .collect();
+            assert_eq!(
+                specials,
+                [("<pad>", 0), ("<bos>", 1), ("<eos>", 2), ("<unk>", 3)],
+                "{file}"
+            );
+        }
+        assert!(
+            !run.join("vocab.json").exists(),
+            "a subword run keeps no word vocabulary"
+        );
+        assert!(text(&out).contains("vocabularies trained in"), "{}", text(&out));
+
+        let eval = attn(&["eval", "--run", run.to_str().unwrap()]);
+        assert!(eval.status.success(), "{}", text(&eval));
+        assert!(
+            text(&eval).contains("detokenised (sacreBLEU 13a, case kept): BLEU"),
+            "{}",
+            text(&eval)
+        );
+        // The sentence as text, and the matrix over its words, or over the model's pieces.
+        for over in ["words", "subwords"] {
+            let out = attn(&[
+                "translate",
+                "--run",
+                run.to_str().unwrap(),
+                "--over",
+                over,
+                "She sees us.",
+            ]);
+            assert!(out.status.success(), "{over}: {}", text(&out));
+            let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+            let across = stdout.lines().nth(2).unwrap_or_default().to_string();
+            match over {
+                "words" => assert_eq!(across.split_whitespace().collect::<Vec<_>>(), ["She", "sees", "us."]),
+                _ => assert!(across.contains('\u{2581}'), "pieces start with the word mark: {stdout}"),
+            }
+        }
+    }
+
+    // A missing or damaged vocabulary is named; so is a size too small for the alphabet.
+    let run = dir.path().join("bpe");
+    let json = std::fs::read_to_string(run.join("tokenizer.json")).unwrap();
+    std::fs::write(run.join("tokenizer.json"), &json[..json.len() / 3]).unwrap();
+    let out = attn(&["eval", "--run", run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("tokenizer.json: not a subword vocabulary this program can read: EOF while parsing"),
+        "{}",
+        text(&out)
+    );
+    std::fs::remove_file(run.join("tokenizer.json")).unwrap();
+    let out = attn(&["translate", "--run", run.to_str().unwrap(), "hello"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("tokenizer.json: the run's subword vocabulary is missing"),
+        "{}",
+        text(&out)
+    );
+    let small = attn(&[
+        "train",
+        "translate",
+        "--run-dir",
+        dir.path().join("small").to_str().unwrap(),
+        "--tokenizer",
+        "bpe",
+        "--vocab-size",
+        "20",
+        "--train-size",
+        "400",
+    ]);
+    assert_eq!(small.status.code(), Some(2), "{}", text(&small));
+    assert!(
+        text(&small).contains("config: invalid `vocab_size`: 20 is too small: the training text has"),
+        "{}",
+        text(&small)
+    );
+    assert!(!dir.path().join("small").exists(), "a refused run leaves no directory");
+    // Word-vocabulary options on a subword run are named as such.
+    let mixed = attn(&["train", "translate", "--tokenizer", "bpe", "--min-count", "2"]);
+    assert_eq!(mixed.status.code(), Some(2), "{}", text(&mixed));
+    assert!(
+        text(&mixed).contains("--min-count applies to --tokenizer word, and this run's vocabulary is of subwords"),
+        "{}",
+        text(&mixed)
+    );
 }

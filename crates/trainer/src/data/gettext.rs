@@ -34,9 +34,11 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
+use sha2::Digest as _;
 
 use crate::TrainError;
 use crate::data::tatoeba::SentencePair;
+use crate::run_dir::RunDir;
 
 /// Where Debian and Ubuntu keep the French catalogs.
 pub const SYSTEM_CATALOGS: &str = "/usr/share/locale/fr/LC_MESSAGES";
@@ -92,10 +94,15 @@ pub struct GettextCounts {
     pub disagreements: usize,
     /// Distinct English messages kept.
     pub kept: usize,
+    /// Catalog files left out by name (`--hold-out-catalog`).
+    pub held_out: usize,
 }
 
 impl fmt::Display for GettextCounts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.held_out > 0 {
+            write!(f, "{} catalogs held out; ", self.held_out)?;
+        }
         write!(
             f,
             "{} catalogs ({} duplicates skipped), {} messages; dropped: {} plural, {} with a context, \
@@ -134,7 +141,51 @@ pub struct Entry {
     pub plural: bool,
     /// `msgstr`, if translated (and not fuzzy).
     pub french: Option<String>,
+    /// Whether a `*-format` flag (`c-format`, `python-format`, ...) says it
+    /// has placeholders (`.po` only: `.mo` files keep no flags).
+    pub formatted: bool,
 }
+
+/// Whether a `.po` flag says the message is a format string: `c-format`,
+/// `python-brace-format`, ..., but not `no-c-format`.
+///
+/// # Example
+///
+/// ```
+/// use trainer::data::gettext::is_format_flag;
+/// assert!(is_format_flag("python-format") && !is_format_flag("no-c-format") && !is_format_flag("fuzzy"));
+/// ```
+pub fn is_format_flag(flag: &str) -> bool {
+    flag.ends_with("-format") && !flag.starts_with("no-")
+}
+
+/// A catalog a run read: its name, size and SHA-256, as `catalogs.tsv` lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogFile {
+    /// The file's name.
+    pub name: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The SHA-256 of its bytes, in hex.
+    pub sha256: String,
+}
+
+/// Writes `catalogs.tsv` into `run`: `name<TAB>bytes<TAB>sha256` a catalog, so that the corpora
+/// of two machines (whose installed packages differ) can be compared.
+///
+/// # Errors
+///
+/// If the file cannot be written.
+pub fn save_catalog_list(run: &RunDir, catalogs: &[CatalogFile]) -> Result<(), TrainError> {
+    let text: String = catalogs
+        .iter()
+        .map(|c| format!("{}\t{}\t{}\n", c.name, c.bytes, c.sha256))
+        .collect();
+    crate::files::write(&run.path().join(CATALOG_LIST), text.as_bytes(), "run file")
+}
+
+/// The file of a run that lists the catalogs it read.
+pub const CATALOG_LIST: &str = "catalogs.tsv";
 
 /// Whether `data` names gettext catalogs rather than a Tatoeba file:
 /// `gettext`, a directory, or a `.mo` or `.po` file.
@@ -203,6 +254,7 @@ pub fn read_catalog(path: &Path) -> Result<Vec<Entry>, TrainError> {
             .map(|e| Entry {
                 plural: e.msgid_plural.is_some(),
                 french: translated(e.msgstr).filter(|_| !e.flags.iter().any(|f| f == "fuzzy")),
+                formatted: e.flags.iter().any(|f| is_format_flag(f)),
                 context: e.msgctxt,
                 english: e.msgid,
             })
@@ -215,6 +267,7 @@ pub fn read_catalog(path: &Path) -> Result<Vec<Entry>, TrainError> {
             .map(|e| Entry {
                 plural: e.msgid_plural.is_some(),
                 french: translated(e.msgstr),
+                formatted: false,
                 context: e.msgctxt,
                 english: e.msgid,
             })
@@ -292,6 +345,9 @@ fn judge(entry: Entry) -> Verdict {
     let Some(french) = entry.french else {
         return Verdict::Untranslated;
     };
+    if entry.formatted {
+        return Verdict::Placeholder;
+    }
     let english = entry.english;
     // The English decides first: a translation adds no placeholder its message lacks.
     if let Some(verdict) = unfit(&english).or_else(|| unfit(&french)) {
@@ -321,13 +377,44 @@ fn judge(entry: Entry) -> Verdict {
 /// # Errors
 ///
 /// As [`catalog_files`] and [`read_catalog`].
-pub fn read_catalogs(source: &Path) -> Result<(Vec<SentencePair>, GettextCounts), TrainError> {
-    let (files, duplicate_catalogs) = catalog_files(source)?;
+pub fn read_catalogs(
+    source: &Path,
+    hold_out: &[String],
+) -> Result<(Vec<SentencePair>, GettextCounts, Vec<CatalogFile>), TrainError> {
+    let (mut files, duplicate_catalogs) = catalog_files(source)?;
+    // A catalog's name: its file's, up to the extension, `-` and `_` alike.
+    let name = |path: &Path| {
+        path.file_stem()
+            .map_or(String::new(), |n| n.to_string_lossy().replace('-', "_"))
+    };
+    for wanted in hold_out {
+        if !files.iter().any(|f| name(f) == wanted.replace('-', "_")) {
+            return Err(TrainError::Input(format!(
+                "--hold-out-catalog {wanted}: {} has no catalog of that name (`coreutils` for coreutils.mo)",
+                source.display()
+            )));
+        }
+    }
+    let before = files.len();
+    files.retain(|f| !hold_out.iter().any(|h| h.replace('-', "_") == name(f)));
     let mut counts = GettextCounts {
         catalogs: files.len(),
         duplicate_catalogs,
+        held_out: before - files.len(),
         ..GettextCounts::default()
     };
+    let mut read = Vec::with_capacity(files.len());
+    for file in &files {
+        let bytes =
+            std::fs::read(file).map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", file.display())))?;
+        read.push(CatalogFile {
+            name: file
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            bytes: bytes.len() as u64,
+            sha256: format!("{:x}", sha2::Sha256::digest(&bytes)),
+        });
+    }
     // English message -> French translation -> catalogs that give it; sorted, so the result does
     // not depend on the order of the files.
     let mut translations: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -375,7 +462,7 @@ pub fn read_catalogs(source: &Path) -> Result<(Vec<SentencePair>, GettextCounts)
         }
     }
     counts.kept = pairs.len();
-    Ok((pairs, counts))
+    Ok((pairs, counts, read))
 }
 
 #[cfg(test)]
@@ -389,6 +476,7 @@ mod tests {
             english: english.into(),
             plural: false,
             french: Some(french.into()),
+            formatted: false,
         }
     }
 
@@ -498,7 +586,11 @@ mod tests {
 
     #[test]
     fn the_written_sample_reads_with_each_count() {
-        let (pairs, counts) = read_catalogs(&sample()).unwrap();
+        let (pairs, counts, read) = read_catalogs(&sample(), &[]).unwrap();
+        assert_eq!(
+            read.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["editor.po", "image-viewer.mo"]
+        );
         // Counted by hand from data/gettext-sample: editor.po's 15 messages and image-viewer.mo's
         // 6 (image-viewer.po and image_viewer.mo are the same catalog).
         let expected = GettextCounts {
@@ -517,6 +609,7 @@ mod tests {
             repeated: 2,
             disagreements: 1,
             kept: 10,
+            held_out: 0,
         };
         assert_eq!(counts, expected);
         let french = |english: &str| {
@@ -546,17 +639,17 @@ mod tests {
     #[test]
     fn no_catalog_and_a_malformed_one_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        let error = read_catalogs(dir.path()).unwrap_err().to_string();
+        let error = read_catalogs(dir.path(), &[]).unwrap_err().to_string();
         assert_eq!(error, format!("{}: no .mo or .po catalogs found", dir.path().display()));
         let bad = dir.path().join("bad.po");
         std::fs::write(&bad, "msgid \"Open\"\nmsgstr \"Ouvrir\nmsgid \"x\"\n").unwrap();
-        let error = read_catalogs(&bad).unwrap_err().to_string();
+        let error = read_catalogs(&bad, &[]).unwrap_err().to_string();
         assert!(error.starts_with(&format!("{}: ", bad.display())), "{error}");
         assert!(error.contains("line"), "{error}");
         let mo = dir.path().join("bad.mo");
         std::fs::write(&mo, b"not a catalog").unwrap();
         assert!(
-            read_catalogs(&mo)
+            read_catalogs(&mo, &[])
                 .unwrap_err()
                 .to_string()
                 .starts_with(&format!("{}: ", mo.display()))

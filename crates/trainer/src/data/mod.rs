@@ -11,12 +11,15 @@
 //! - [`gettext`]: the French translations of software messages in gettext
 //!   catalogs (`.mo`, `.po`), such as every Debian machine's.
 //! - [`catalog`]: a catalog filled with a model's suggestions.
+//! - [`codec`]: a translation run's text as ids and back, over words or
+//!   subwords.
 //! - [`corpus`]: a translation corpus split into training, validation and
 //!   test sets, and its vocabularies.
 //! - [`wordlists`]: word lists by language, for the classify task.
 //! - [`reverse`]: the synthetic reversal task.
 
 pub mod catalog;
+pub mod codec;
 pub mod corpus;
 pub mod french;
 pub mod gettext;

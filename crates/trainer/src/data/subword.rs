@@ -266,7 +266,8 @@ impl Subwords {
         self.len() == 0
     }
 
-    /// `text` as pieces, grouped into its words.
+    /// `text` as pieces, grouped into its words: the text's whitespace-separated words as written
+    /// (a word with an unknown character reads as written, its piece as `<unk>`).
     pub fn encode(&self, text: &str) -> Pieces {
         let Ok(encoding) = self.tokenizer.encode(text, false) else {
             // Encoding fails only on a broken pipeline; read the text as one unknown piece.
@@ -282,8 +283,49 @@ impl Subwords {
                 id => id,
             })
             .collect();
-        let pieces = ids.iter().map(|&id| self.piece(id)).collect();
-        Pieces::grouped(ids, pieces)
+        let pieces: Vec<String> = ids.iter().map(|&id| self.piece(id)).collect();
+        // Each word's text is the span of the text its pieces cover (byte offsets into `text`); a
+        // piece of no text (the mark of a second space) joins the next word, or the last.
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut word_of = Vec::with_capacity(ids.len());
+        let mut last_id = None;
+        for (&(start, end), &word) in encoding.get_offsets().iter().zip(encoding.get_word_ids()) {
+            if word != last_id || spans.is_empty() {
+                spans.push((start, end));
+                last_id = word;
+            }
+            let span = spans.last_mut().expect("a span");
+            span.0 = span.0.min(start);
+            span.1 = span.1.max(end);
+            word_of.push(spans.len() - 1);
+        }
+        let mut words: Vec<String> = spans
+            .iter()
+            .map(|&(start, end)| text.get(start..end).unwrap_or_default().trim().to_string())
+            .collect();
+        // Blank words (no text of their own) are merged into a neighbour.
+        let mut renumber: Vec<usize> = Vec::with_capacity(words.len());
+        let mut kept = Vec::with_capacity(words.len());
+        for word in &words {
+            renumber.push(kept.len());
+            if !word.is_empty() {
+                kept.push(word.clone());
+            }
+        }
+        if kept.is_empty() {
+            return Pieces::grouped(ids, pieces);
+        }
+        let last = kept.len() - 1;
+        for w in &mut word_of {
+            *w = renumber[*w].min(last);
+        }
+        words = kept;
+        Pieces {
+            ids,
+            pieces,
+            word_of,
+            words,
+        }
     }
 
     /// The pieces of generated `ids` (the special tokens but `<unk>` left out), grouped into words.
@@ -340,8 +382,11 @@ mod tests {
             assert_eq!(pieces.word_of.len(), pieces.ids.len());
             assert_eq!(vocab.decode(&pieces.ids), "Cannot print this folder.", "{model:?}");
             // A character training never saw is <unk>, and decoding shows it.
-            let unseen = vocab.encode("Open the zèbre");
+            let unseen = vocab.encode("Open  the zèbre");
             assert!(unseen.ids.contains(&UNK), "{model:?}: {unseen:?}");
+            // Words read as written, an unknown character and all; a second space makes no word.
+            assert_eq!(unseen.words, ["Open", "the", "zèbre"], "{model:?}");
+            assert_eq!(unseen.word_of.len(), unseen.ids.len());
             assert!(vocab.decode(&unseen.ids).contains("<unk>"), "{model:?}");
             // Text that spells a special token is read as characters.
             assert!(!vocab.encode("<eos>").ids.contains(&EOS), "{model:?}");

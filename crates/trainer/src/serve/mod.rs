@@ -46,7 +46,7 @@ use serde_json::{Value, json};
 use crate::TrainError;
 use crate::report::curves::{self, Curves};
 use crate::report::picture::Format;
-use crate::task::{Decoding, Trained};
+use crate::task::{Decoding, Trained, UnknownWords};
 use crate::training::{self, OpenRun};
 
 /// The explorer's page, served at `/`.
@@ -198,16 +198,19 @@ impl Explorer {
                 "this is a classify run: POST /api/classify with {\"word\": \"...\"}".into(),
             );
         };
-        match translator.translate(&request.sentence, decoding) {
+        match translator.translate(&request.sentence, decoding, UnknownWords::Replace) {
             Ok((t, alternatives)) => Reply::json(
                 200,
                 &json!({
                     "source": t.source,
                     "unknown": t.unknown,
                     "output": t.output,
+                    "text": t.text,
                     "attention": t.attention,
                     "heads": t.heads,
                     "log_prob": t.log_prob,
+                    "score": t.score,
+                    "subwords": t.subwords,
                     "alternatives": alternatives,
                 }),
             ),

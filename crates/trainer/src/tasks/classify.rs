@@ -33,7 +33,7 @@ use crate::report::prediction::WordPrediction;
 use crate::report::weights::per_head;
 use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
 use crate::session::{CommonConfig, LossWeight, ScheduleName, Session, save_model};
-use crate::task::{Classifying, Decoding, Task, Trained};
+use crate::task::{Classifying, Decoding, Task, Trained, UnknownWords};
 
 /// The classify task.
 pub struct Classify;
@@ -580,7 +580,7 @@ impl Classifier {
 }
 
 impl Trained for Classifier {
-    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
+    fn evaluate(&self, decoding: Decoding, _: UnknownWords) -> Result<String, TrainError> {
         if decoding != Decoding::Greedy {
             return Err(TrainError::Input(
                 "--beam decodes sentences; a classify run has none".into(),

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use super::seq2seq::{self, Seq2SeqConfig, Seq2SeqData, Seq2SeqRun};
 use crate::TrainError;
 use crate::data::reverse::{reverse_splits, reverse_vocabulary};
-use crate::data::{Pair, Vocabularies};
+use crate::data::{Pair, Vocabularies, Vocabulary};
+use crate::report::evaluation::{EvalCounts, Scored};
 use crate::run_dir::{RunDir, RunSummary};
 use crate::session::{CommonConfig, Session};
-use crate::task::{Decoding, Task, Trained};
+use crate::task::{Decoding, Task, Trained, UnknownWords};
 
 /// The reverse task.
 pub struct Reverse;
@@ -57,12 +58,20 @@ impl ReverseConfig {
     }
 }
 
+/// The reverse task's data: the sequences as ids, and their vocabulary.
+pub struct ReverseData {
+    /// The sequences.
+    pub data: Seq2SeqData,
+    /// The symbols, the same on both sides.
+    pub vocab: Vocabularies,
+}
+
 impl Task for Reverse {
     const NAME: &'static str = "reverse";
     const ABOUT: &'static str = "Reverse sequences of symbols: synthetic, generated from the seed";
     const ACCURACY: &'static str = "token accuracy";
     type Config = ReverseConfig;
-    type Data = Seq2SeqData;
+    type Data = ReverseData;
     type Trained = Reverser;
 
     fn common_defaults() -> CommonConfig {
@@ -84,26 +93,29 @@ impl Task for Reverse {
         config.seq2seq.check_flags(given)
     }
 
-    fn prepare(config: &ReverseConfig, common: &CommonConfig) -> Result<Seq2SeqData, TrainError> {
+    fn prepare(config: &ReverseConfig, common: &CommonConfig) -> Result<ReverseData, TrainError> {
         let [train, valid, _] = reverse_splits(common.seed, config.train_size, config.symbols, config.max_len);
-        Ok(Seq2SeqData {
-            vocab: config.vocab(),
+        let vocab = config.vocab();
+        let data = Seq2SeqData {
+            source_vocab: vocab.source.len(),
+            target_vocab: vocab.target.len(),
             train,
             valid,
-        })
+        };
+        Ok(ReverseData { data, vocab })
     }
 
-    fn save(data: &Seq2SeqData, run: &RunDir) -> Result<(), TrainError> {
+    fn save(data: &ReverseData, run: &RunDir) -> Result<(), TrainError> {
         crate::run_dir::write_json(&run.vocab_path(), &data.vocab)
     }
 
-    fn reload(config: &ReverseConfig, common: &CommonConfig, _: &RunDir) -> Result<Seq2SeqData, TrainError> {
+    fn reload(config: &ReverseConfig, common: &CommonConfig, _: &RunDir) -> Result<ReverseData, TrainError> {
         // The data is the seed's: generating it again gives the same.
         Self::prepare(config, common)
     }
 
-    fn fit(config: &ReverseConfig, data: Seq2SeqData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
-        seq2seq::fit(&config.seq2seq, config.max_len, data, session, Ok)
+    fn fit(config: &ReverseConfig, data: ReverseData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
+        seq2seq::fit(&config.seq2seq, config.max_len, data.data, session, Ok)
     }
 
     fn open(
@@ -112,9 +124,11 @@ impl Task for Reverse {
         section: &ReverseConfig,
         device: &Device,
     ) -> Result<Reverser, TrainError> {
+        let vocab = section.vocab();
         let trained = seq2seq::load(
             &section.seq2seq,
             section.max_len,
+            (vocab.source.len(), vocab.target.len()),
             common.batch_size,
             Self::NAME,
             run,
@@ -122,24 +136,42 @@ impl Task for Reverse {
         )?;
         // The test split is the seed's: generating it again gives the one the run held out.
         let [_, _, test] = reverse_splits(common.seed, section.train_size, section.symbols, section.max_len);
-        Ok(Reverser { trained, test })
+        Ok(Reverser {
+            trained,
+            symbols: vocab.target,
+            test,
+        })
     }
 }
 
 /// A finished reverse run, opened on a device, with its test split.
 pub struct Reverser {
-    /// The model and its vocabulary.
+    /// The model.
     pub trained: Seq2SeqRun,
+    /// The symbols.
+    pub symbols: Vocabulary,
     /// The test sequences.
     pub test: Vec<Pair>,
 }
 
 impl Trained for Reverser {
-    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
-        let symbols = |ids: &[usize]| -> Vec<String> {
-            self.trained.vocab.target.decode(ids).into_iter().map(String::from).collect()
-        };
-        let references: Vec<Vec<String>> = self.test.iter().map(|p| symbols(&p.target)).collect();
-        Ok(self.trained.evaluate(&self.test, &references, decoding).to_string())
+    fn evaluate(&self, decoding: Decoding, _: UnknownWords) -> Result<String, TrainError> {
+        let sources: Vec<Vec<usize>> = self.test.iter().map(|p| p.source.clone()).collect();
+        let outputs = self.trained.decode_all(&sources, decoding);
+        let symbols = |ids: &[usize]| -> Vec<String> { self.symbols.decode(ids).into_iter().map(String::from).collect() };
+        let mut counts = EvalCounts::default();
+        for (pair, output) in self.test.iter().zip(&outputs) {
+            let (words, reference) = (symbols(&output.tokens), symbols(&pair.target));
+            counts.add(&Scored {
+                text: &words.join(" "),
+                words: &words,
+                reference_text: &reference.join(" "),
+                reference_words: &reference,
+                ids: &output.tokens,
+                reference_ids: &pair.target,
+                source_ids: &pair.source,
+            });
+        }
+        Ok(counts.report().to_string())
     }
 }

@@ -18,18 +18,17 @@ use burn::train::metric::{
 use burn::train::{InferenceStep, SequenceOutput, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 use models::{
-    BeamConfig, CellKind, DecoderAttention, Direction, EncoderSelfAttention, InputFeeding, LuongScore, RnnSeq2Seq,
-    RnnSeq2SeqConfig, TeacherForcing, TransformerSeq2Seq, TransformerSeq2SeqConfig, Translate, Translation,
+    BeamConfig, CellKind, DecoderAttention, Direction, EmbeddingSharing, EncoderSelfAttention, InputFeeding,
+    LuongScore, RnnSeq2Seq, RnnSeq2SeqConfig, TeacherForcing, TransformerSeq2Seq, TransformerSeq2SeqConfig, Translate,
+    Translation,
 };
 use serde::{Deserialize, Serialize};
 
 use super::transformer::TransformerOptions;
 use crate::TrainError;
-use crate::data::{BOS, EOS, PAD, Pair, UNK, Vocabularies};
+use crate::data::{BOS, EOS, PAD, Pair};
 use crate::metrics::{CorpusBleu, FiniteLoss};
 use crate::report::bleu::BleuCounts;
-use crate::report::chrf::ChrfCounts;
-use crate::report::evaluation::EvalReport;
 use crate::run_dir::{RunDir, RunSummary};
 use crate::session::{CommonConfig, LossWeight, Session};
 use crate::task::Decoding;
@@ -54,6 +53,11 @@ pub struct Seq2SeqConfig {
     /// sampling, Bengio et al. 2015; RNN).
     #[arg(long)]
     pub teacher_forcing_end: Option<f64>,
+    /// One matrix for the source and target embeddings and the output layer
+    /// (Press & Wolf 2017), or one each: shared needs one vocabulary for both
+    /// sides (transformer).
+    #[arg(long)]
+    pub embeddings: EmbeddingsName,
     /// The RNN's sizes and attention.
     #[serde(flatten)]
     #[command(flatten)]
@@ -70,6 +74,7 @@ impl Default for Seq2SeqConfig {
             model: ModelKind::Rnn,
             teacher_forcing: 1.0,
             teacher_forcing_end: None,
+            embeddings: EmbeddingsName::Separate,
             rnn: RnnOptions::default(),
             transformer: TransformerOptions {
                 d_model: 64,
@@ -82,6 +87,16 @@ impl Default for Seq2SeqConfig {
             },
         }
     }
+}
+
+/// Whether the transformer's embeddings and output layer share one matrix, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmbeddingsName {
+    /// One matrix ([`EmbeddingSharing::Shared`]).
+    Shared,
+    /// One each ([`EmbeddingSharing::Separate`]).
+    Separate,
 }
 
 /// Which sequence-to-sequence model a run trains.
@@ -272,7 +287,11 @@ impl Seq2SeqConfig {
                         .with_max_len(max_len + 1)
                         .with_positions(t.positions.kind())
                         .with_norm(t.norm.placement())
-                        .with_dropout(t.dropout),
+                        .with_dropout(t.dropout)
+                        .with_embeddings(match self.embeddings {
+                            EmbeddingsName::Shared => EmbeddingSharing::Shared,
+                            EmbeddingsName::Separate => EmbeddingSharing::Separate,
+                        }),
                 )
             }
         }
@@ -308,6 +327,12 @@ impl Seq2SeqConfig {
             ModelKind::Rnn => {
                 TrainError::positive("d_embed", self.rnn.d_embed)?;
                 TrainError::positive("d_hidden", self.rnn.d_hidden)?;
+                if self.embeddings == EmbeddingsName::Shared {
+                    return TrainError::invalid(
+                        "embeddings",
+                        "shared embeddings are the transformer's (model = \"transformer\")".into(),
+                    );
+                }
             }
             ModelKind::Transformer => {
                 if self.teacher_forcing != 1.0 || self.teacher_forcing_end.is_some() {
@@ -396,15 +421,9 @@ impl Seq2SeqModel {
         ) -> Vec<Translation> {
             match decoding {
                 Decoding::Greedy => model.translate_greedy(source, lengths),
-                Decoding::Beam(width) => model.translate_beam(
-                    source,
-                    lengths,
-                    BeamConfig {
-                        width,
-                        length_penalty: 0.0,
-                        max_len: model.max_output_len(),
-                    },
-                ),
+                Decoding::Beam(width) => {
+                    model.translate_beam(source, lengths, BeamConfig::new(width, model.max_output_len()))
+                }
             }
         }
         match self {
@@ -418,12 +437,7 @@ impl Seq2SeqModel {
     /// with `Decoding::Beam(width)`.
     pub fn n_best(&self, source: Tensor<2, Int>, width: usize) -> Vec<(f32, Translation)> {
         fn run<M: Translate>(model: &M, source: Tensor<2, Int>, width: usize) -> Vec<(f32, Translation)> {
-            let config = BeamConfig {
-                width,
-                length_penalty: 0.0,
-                max_len: model.max_output_len(),
-            };
-            model.translate_n_best(source, config)
+            model.translate_n_best(source, BeamConfig::new(width, model.max_output_len()))
         }
         match self {
             Seq2SeqModel::Rnn(model) => run(model, source, width),
@@ -443,8 +457,10 @@ impl Seq2SeqModel {
 
 /// A sequence task's data as token ids.
 pub struct Seq2SeqData {
-    /// The vocabularies.
-    pub vocab: Vocabularies,
+    /// Source ids, the special tokens included.
+    pub source_vocab: usize,
+    /// Target ids, the special tokens included.
+    pub target_vocab: usize,
     /// Training pairs.
     pub train: Vec<Pair>,
     /// Validation pairs.
@@ -470,11 +486,16 @@ pub fn fit(
     session: &Session<'_>,
     prepare: impl FnOnce(Seq2SeqModel) -> Result<Seq2SeqModel, TrainError>,
 ) -> Result<RunSummary, TrainError> {
-    let Seq2SeqData { vocab, train, valid } = data;
+    let Seq2SeqData {
+        source_vocab,
+        target_vocab,
+        train,
+        valid,
+    } = data;
     let train_items = train.len();
     let model = prepare(
         config
-            .model_config(vocab.source.len(), vocab.target.len(), max_len)
+            .model_config(source_vocab, target_vocab, max_len)
             .init(&session.device.clone().autodiff()),
     )?;
     let steps_per_epoch = session.steps_per_epoch(train_items);
@@ -506,10 +527,8 @@ pub fn fit(
     })
 }
 
-/// A finished sequence run, ready to decode.
+/// A finished sequence run's model, ready to decode.
 pub struct Seq2SeqRun {
-    /// Its vocabularies.
-    pub vocab: Vocabularies,
     /// The trained model.
     pub model: Seq2SeqModel,
     /// Sentences per batch when decoding a split.
@@ -518,7 +537,7 @@ pub struct Seq2SeqRun {
     pub device: Device,
 }
 
-/// Loads the trained model of a sequence run.
+/// Loads the trained model of a sequence run, for vocabularies of `sizes` (source, target).
 ///
 /// # Errors
 ///
@@ -526,13 +545,13 @@ pub struct Seq2SeqRun {
 pub fn load(
     config: &Seq2SeqConfig,
     max_len: usize,
+    sizes: (usize, usize),
     batch_size: usize,
     task: &str,
     run: &RunDir,
     device: &Device,
 ) -> Result<Seq2SeqRun, TrainError> {
-    let vocab: Vocabularies = crate::run_dir::read_json(&run.vocab_path())?;
-    let model = match config.model_config(vocab.source.len(), vocab.target.len(), max_len) {
+    let model = match config.model_config(sizes.0, sizes.1, max_len) {
         // Release 0.1.0 named the RNN decoder's attention layers otherwise.
         Seq2SeqModelConfig::Rnn(c) if run.release() == crate::run_dir::RELEASE_0_1 => {
             let paths = models::rnn_seq2seq::release_0_1_paths(c.attention, c.encoder_self_attention);
@@ -542,7 +561,6 @@ pub fn load(
         Seq2SeqModelConfig::Transformer(c) => Seq2SeqModel::Transformer(run.load_model(c.init(device), task)?),
     };
     Ok(Seq2SeqRun {
-        vocab,
         model,
         batch_size,
         device: device.clone(),
@@ -550,40 +568,21 @@ pub fn load(
 }
 
 impl Seq2SeqRun {
-    /// Decodes `test` (ids) and scores it against `references` (words).
-    pub fn evaluate(&self, test: &[Pair], references: &[Vec<String>], decoding: Decoding) -> EvalReport {
-        let (mut exact, mut correct, mut total) = (0, 0, 0);
-        let mut bleu = BleuCounts::default();
-        let mut chrf = ChrfCounts::default();
-        for (chunk, references) in test
-            .chunks(self.batch_size.max(1))
-            .zip(references.chunks(self.batch_size.max(1)))
-        {
-            let batch = Seq2SeqBatcher.batch(chunk.to_vec(), &self.device);
-            let translations = self.model.decode(batch.source, &batch.lengths, decoding);
-            for ((pair, translation), reference) in chunk.iter().zip(&translations).zip(references) {
-                let output = self.vocab.target.decode(&translation.tokens);
-                let reference: Vec<&str> = reference.iter().map(String::as_str).collect();
-                bleu.add(&output, &reference);
-                chrf.add(&output.join(" "), &reference.join(" "));
-                exact += usize::from(output == reference);
-                let produced = translation.tokens.iter().chain([&EOS]);
-                let wanted = pair.target.iter().chain([&EOS]);
-                correct += wanted.clone().zip(produced).filter(|(a, b)| a == b).count();
-                total += pair.target.len() + 1;
-            }
+    /// Decodes `sources` (ids), [`batch_size`](Self::batch_size) at a time, in order.
+    pub fn decode_all(&self, sources: &[Vec<usize>], decoding: Decoding) -> Vec<Translation> {
+        let mut translations = Vec::with_capacity(sources.len());
+        for chunk in sources.chunks(self.batch_size.max(1)) {
+            let pairs: Vec<Pair> = chunk
+                .iter()
+                .map(|source| Pair {
+                    source: source.clone(),
+                    target: Vec::new(),
+                })
+                .collect();
+            let batch = Seq2SeqBatcher.batch(pairs, &self.device);
+            translations.extend(self.model.decode(batch.source, &batch.lengths, decoding));
         }
-        let percent = |n: usize, d: usize| 100.0 * n as f64 / d.max(1) as f64;
-        let source_tokens: usize = test.iter().map(|p| p.source.len()).sum();
-        let unknown = test.iter().flat_map(|p| &p.source).filter(|&&id| id == UNK).count();
-        EvalReport {
-            sentences: test.len(),
-            bleu: bleu.bleu().score,
-            chrf: chrf.score(),
-            unknown: percent(unknown, source_tokens),
-            exact_match: percent(exact, test.len()),
-            token_accuracy: percent(correct, total),
-        }
+        translations
     }
 }
 

@@ -22,20 +22,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::seq2seq::{
-    self, AttentionName, ModelKind, Seq2SeqBatcher, Seq2SeqConfig, Seq2SeqData, Seq2SeqModel, Seq2SeqRun,
+    self, AttentionName, EmbeddingsName, ModelKind, Seq2SeqBatcher, Seq2SeqConfig, Seq2SeqData, Seq2SeqModel, Seq2SeqRun,
 };
 use crate::TrainError;
+use crate::data::codec::{Codec, Codecs, Decoded, TokenizerName, VocabSharing};
 use crate::data::corpus::{self, Splits};
-use crate::data::gettext;
+use crate::data::gettext::{self, CatalogFile};
 use crate::data::tatoeba::Filter;
-use crate::data::tokenize::tokenize;
-use crate::data::{BOS, Pair, Vocabularies};
-use crate::report::evaluation::EvalReport;
-use crate::report::translation::{Alternative, SentenceTranslation};
+use crate::data::tokenize::{detokenize, tokenize};
+use crate::data::vocab::SPECIALS;
+use crate::data::{BOS, Pair, UNK};
+use crate::report::evaluation::{EvalCounts, EvalReport, Scored};
+use crate::report::translation::{Alternative, PieceAttention, SentenceTranslation, words_of};
 use crate::report::weights::per_head;
-use crate::run_dir::{RunDir, RunSummary, read_json, write_json};
+use crate::run_dir::{RunDir, RunSummary};
 use crate::session::{CommonConfig, Session};
-use crate::task::{Decoding, Task, Trained, Translating};
+use crate::task::{Decoding, Task, Trained, Translating, UnknownWords};
 
 /// The translate task.
 pub struct Translate;
@@ -61,8 +63,8 @@ pub struct TranslateConfig {
     /// tenth each.
     #[arg(long)]
     pub train_size: usize,
-    /// Pairs with more tokens on either side are dropped; also the longest
-    /// output decoded.
+    /// Pairs with more word tokens on either side are dropped; the model
+    /// reads and writes at most this many tokens (subwords: 4 times as many).
     #[arg(long)]
     pub max_len: usize,
     /// At most this many English tokens (specials included), the most
@@ -80,6 +82,20 @@ pub struct TranslateConfig {
     /// Whether the pre-trained vectors keep training or stay frozen.
     #[arg(long)]
     pub word_vectors_mode: WordVectorsMode,
+    /// What the vocabularies are made of: words, lower-cased (the article's), or subwords trained
+    /// on the training split, case kept.
+    #[arg(long)]
+    pub tokenizer: TokenizerName,
+    /// Entries of each subword vocabulary, the 4 special tokens included (bpe, unigram).
+    #[arg(long)]
+    pub vocab_size: usize,
+    /// One subword vocabulary for both languages, or one each (bpe, unigram).
+    #[arg(long)]
+    pub subword_vocab: VocabSharing,
+    /// A catalog left out of the training data, by name (`coreutils` for coreutils.mo;
+    /// repeatable): to measure on catalogs the model never saw.
+    #[arg(long = "hold-out-catalog", value_name = "NAME")]
+    pub hold_out_catalogs: Vec<String>,
     /// The model and its decoder training.
     #[serde(flatten)]
     #[command(flatten)]
@@ -112,35 +128,74 @@ impl Default for TranslateConfig {
             max_len: 16,
             word_vectors: None,
             word_vectors_mode: WordVectorsMode::Trainable,
+            tokenizer: TokenizerName::Word,
+            vocab_size: 8000,
+            subword_vocab: VocabSharing::Shared,
+            hold_out_catalogs: Vec::new(),
             seq2seq,
         }
     }
 }
 
-/// The translate task's data: ids, and the splits as words, which a fresh
-/// run saves.
-pub struct TranslateData {
-    /// Ids and vocabularies.
-    pub data: Seq2SeqData,
-    /// The splits as words.
-    pub splits: Splits,
+/// Subword tokens a subword run allows for each word of `max_len`.
+pub const SUBWORDS_PER_WORD: usize = 4;
+
+impl TranslateConfig {
+    /// The most tokens the model reads or writes: `max_len` words, or
+    /// [`SUBWORDS_PER_WORD`] times as many subwords.
+    pub fn max_tokens(&self) -> usize {
+        match self.tokenizer {
+            TokenizerName::Word => self.max_len,
+            TokenizerName::Bpe | TokenizerName::Unigram => SUBWORDS_PER_WORD * self.max_len,
+        }
+    }
 }
 
-fn encoded(splits: &Splits, vocab: Vocabularies) -> Seq2SeqData {
+/// The translate task's data: ids, the codecs that made them, and the
+/// splits as text, which a fresh run saves.
+pub struct TranslateData {
+    /// Ids.
+    pub data: Seq2SeqData,
+    /// The vocabularies.
+    pub codecs: Codecs,
+    /// The splits.
+    pub splits: Splits,
+    /// The catalogs read, for `catalogs.tsv` (gettext data only).
+    pub catalogs: Vec<CatalogFile>,
+}
+
+/// The splits as ids; pairs longer than `max_tokens` on either side are
+/// dropped (subword runs: a pair of many short words).
+fn encoded(splits: &Splits, codecs: &Codecs, max_tokens: usize) -> Seq2SeqData {
     tracing::info!(
         "{} training, {} validation, {} test pairs; vocabularies of {} English and {} French tokens",
         splits.train.len(),
         splits.valid.len(),
         splits.test.len(),
-        vocab.source.len(),
-        vocab.target.len()
+        codecs.source.len(),
+        codecs.target.len()
     );
-    let (train, _) = corpus::encode(&splits.train, &vocab);
-    let (valid, unknown) = corpus::encode(&splits.valid, &vocab);
+    let fits = |pair: &Pair| pair.source.len() <= max_tokens && pair.target.len() <= max_tokens;
+    let (mut train, _) = codecs.encode(&splits.train);
+    let (mut valid, unknown) = codecs.encode(&splits.valid);
+    let before = train.len() + valid.len();
+    train.retain(fits);
+    valid.retain(fits);
+    if train.len() + valid.len() < before {
+        tracing::info!(
+            "{} training and validation pairs of more than {max_tokens} tokens a side dropped",
+            before - train.len() - valid.len()
+        );
+    }
     if unknown > 0 {
         tracing::info!("{unknown} validation tokens are not in the training vocabularies and read as <unk>");
     }
-    Seq2SeqData { vocab, train, valid }
+    Seq2SeqData {
+        source_vocab: codecs.source.len(),
+        target_vocab: codecs.target.len(),
+        train,
+        valid,
+    }
 }
 
 impl Task for Translate {
@@ -182,17 +237,63 @@ impl Task for Translate {
                 "pre-trained vectors initialise the RNN's source embeddings (model = \"rnn\")".into(),
             );
         }
-        config.seq2seq.validate(config.max_len)
+        if config.word_vectors.is_some() && config.tokenizer != TokenizerName::Word {
+            return TrainError::invalid(
+                "word_vectors",
+                "pre-trained vectors are of words, and this run's vocabulary is of subwords (tokenizer = \"word\")"
+                    .into(),
+            );
+        }
+        if config.seq2seq.embeddings == EmbeddingsName::Shared
+            && (config.tokenizer == TokenizerName::Word || config.subword_vocab == VocabSharing::Separate)
+        {
+            return TrainError::invalid(
+                "embeddings",
+                "shared embeddings need one vocabulary for both languages (tokenizer = \"bpe\" or \"unigram\", \
+                 subword_vocab = \"shared\")"
+                    .into(),
+            );
+        }
+        if config.tokenizer != TokenizerName::Word && config.vocab_size < SPECIALS.len() + 1 {
+            return TrainError::invalid(
+                "vocab_size",
+                format!(
+                    "must hold the {} special tokens and a piece, got {}",
+                    SPECIALS.len(),
+                    config.vocab_size
+                ),
+            );
+        }
+        config.seq2seq.validate(config.max_tokens())
     }
 
     fn check_flags(config: &TranslateConfig, given: &[String]) -> Result<(), TrainError> {
+        let (others, needs) = match config.tokenizer {
+            TokenizerName::Word => (&["vocab_size", "subword_vocab"][..], "bpe or unigram"),
+            TokenizerName::Bpe | TokenizerName::Unigram => (
+                &["min_count", "max_source_vocab", "max_target_vocab", "word_vectors", "word_vectors_mode"][..],
+                "word",
+            ),
+        };
+        if let Some(id) = given.iter().find(|id| others.contains(&id.as_str())) {
+            return Err(TrainError::Input(format!(
+                "--{} applies to --tokenizer {needs}, and this run's vocabulary is of {}",
+                id.replace('_', "-"),
+                match config.tokenizer {
+                    TokenizerName::Word => "words",
+                    TokenizerName::Bpe | TokenizerName::Unigram => "subwords",
+                }
+            )));
+        }
         config.seq2seq.check_flags(given)
     }
 
     fn prepare(config: &TranslateConfig, common: &CommonConfig) -> Result<TranslateData, TrainError> {
+        let mut catalogs = Vec::new();
         let splits = match &config.data {
             Some(source) if gettext::names_catalogs(source) => {
-                let (mut pairs, counts) = gettext::read_catalogs(source)?;
+                let (mut pairs, counts, read) = gettext::read_catalogs(source, &config.hold_out_catalogs)?;
+                catalogs = read;
                 tracing::info!("{}: {counts}", source.display());
                 let filter = Filter {
                     max_len: Some(config.max_len),
@@ -217,34 +318,57 @@ impl Task for Translate {
             }
             None => corpus::builtin(common.seed, config.train_size, config.max_len),
         };
-        let vocab = corpus::vocabularies(
-            &splits.train,
-            config.min_count,
-            (config.max_source_vocab, config.max_target_vocab),
-        );
+        let codecs = match config.tokenizer.subwords() {
+            None => Codecs::words(corpus::vocabularies(
+                &splits.train,
+                config.min_count,
+                (config.max_source_vocab, config.max_target_vocab),
+            )),
+            Some(model) => {
+                let started = std::time::Instant::now();
+                let codecs = Codecs::train_subwords(&splits.train, model, config.vocab_size, config.subword_vocab)?;
+                tracing::info!(
+                    "{:?} vocabularies trained in {:.1} s",
+                    config.tokenizer,
+                    started.elapsed().as_secs_f64()
+                );
+                codecs
+            }
+        };
         Ok(TranslateData {
-            data: encoded(&splits, vocab),
+            data: encoded(&splits, &codecs, config.max_tokens()),
+            codecs,
             splits,
+            catalogs,
         })
     }
 
     fn save(data: &TranslateData, run: &RunDir) -> Result<(), TrainError> {
-        write_json(&run.vocab_path(), &data.data.vocab)?;
-        corpus::save_splits(run, &data.splits)
+        data.codecs.save(run)?;
+        corpus::save_splits(run, &data.splits)?;
+        if !data.catalogs.is_empty() {
+            gettext::save_catalog_list(run, &data.catalogs)?;
+        }
+        Ok(())
     }
 
-    fn reload(_: &TranslateConfig, _: &CommonConfig, run: &RunDir) -> Result<TranslateData, TrainError> {
+    fn reload(config: &TranslateConfig, _: &CommonConfig, run: &RunDir) -> Result<TranslateData, TrainError> {
         let splits = corpus::read_splits(run)?;
-        let vocab = read_json(&run.vocab_path())?;
+        let codecs = Codecs::load(run, config.tokenizer, config.subword_vocab)?;
         Ok(TranslateData {
-            data: encoded(&splits, vocab),
+            data: encoded(&splits, &codecs, config.max_tokens()),
+            codecs,
             splits,
+            catalogs: Vec::new(),
         })
     }
 
     fn fit(config: &TranslateConfig, data: TranslateData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
-        let source_words = data.data.vocab.source.tokens.clone();
-        seq2seq::fit(&config.seq2seq, config.max_len, data.data, session, |model| {
+        let source_words = match &data.codecs.source {
+            Codec::Words(vocab) => vocab.tokens.clone(),
+            Codec::Subwords(_) => Vec::new(),
+        };
+        seq2seq::fit(&config.seq2seq, config.max_tokens(), data.data, session, |model| {
             match (&config.word_vectors, model) {
                 (Some(path), Seq2SeqModel::Rnn(rnn)) => {
                     let fresh = rnn.source_embedding.weight.val();
@@ -277,15 +401,18 @@ impl Task for Translate {
         section: &TranslateConfig,
         device: &Device,
     ) -> Result<Translator, TrainError> {
+        let codecs = Codecs::load(run, section.tokenizer, section.subword_vocab)?;
         Ok(Translator {
             run: seq2seq::load(
                 &section.seq2seq,
-                section.max_len,
+                section.max_tokens(),
+                (codecs.source.len(), codecs.target.len()),
                 common.batch_size,
                 Translate::NAME,
                 run,
                 device,
             )?,
+            codecs,
             config: section.clone(),
             dir: run.clone(),
         })
@@ -296,7 +423,9 @@ impl Task for Translate {
 pub struct Translator {
     /// Its config.
     pub config: TranslateConfig,
-    /// Its vocabularies and model.
+    /// Its vocabularies.
+    pub codecs: Codecs,
+    /// Its model.
     pub run: Seq2SeqRun,
     /// Its directory.
     pub dir: RunDir,
@@ -308,11 +437,40 @@ impl Translator {
     /// # Errors
     ///
     /// A missing or damaged test split.
-    pub fn evaluate(&self, decoding: Decoding) -> Result<EvalReport, TrainError> {
+    pub fn evaluate(&self, decoding: Decoding, unknown: UnknownWords) -> Result<EvalReport, TrainError> {
         let pairs = corpus::read_split(&self.dir, "test")?;
-        let (test, _) = corpus::encode(&pairs, &self.run.vocab);
-        let references: Vec<Vec<String>> = pairs.into_iter().map(|p| p.french).collect();
-        Ok(self.run.evaluate(&test, &references, decoding))
+        let longest = self.config.max_tokens() + 1;
+        let sources: Vec<Vec<usize>> = pairs
+            .iter()
+            .map(|p| {
+                let mut ids = self.codecs.source.ids(&p.english, &p.english_text);
+                // A model of bounded positions reads no more; the RNN's attention reads any length.
+                if self.bounded().is_some() {
+                    ids.truncate(longest);
+                }
+                ids
+            })
+            .collect();
+        let outputs = self.run.decode_all(&sources, decoding);
+        let mut counts = EvalCounts::default();
+        for ((pair, source), output) in pairs.iter().zip(&sources).zip(&outputs) {
+            let decoded = self.render(&pair.english, capitalised(&pair.english_text), output, unknown);
+            let words = match &self.codecs.target {
+                Codec::Words(_) => decoded.words.clone(),
+                Codec::Subwords(_) => tokenize(&decoded.text),
+            };
+            let reference_ids = self.codecs.target.ids(&pair.french, &pair.french_text);
+            counts.add(&Scored {
+                words: &words,
+                text: &decoded.text,
+                reference_words: &pair.french,
+                reference_text: &pair.french_text,
+                ids: &output.tokens,
+                reference_ids: &reference_ids,
+                source_ids: source,
+            });
+        }
+        Ok(counts.report())
     }
 
     /// Translates `text`.
@@ -320,8 +478,50 @@ impl Translator {
     /// # Errors
     ///
     /// If the text has no words, or is longer than the run's model can read.
-    pub fn translate(&self, text: &str, decoding: Decoding) -> Result<SentenceTranslation, TrainError> {
-        Ok(self.translate_with_alternatives(text, decoding)?.0)
+    pub fn translate(
+        &self,
+        text: &str,
+        decoding: Decoding,
+        unknown: UnknownWords,
+    ) -> Result<SentenceTranslation, TrainError> {
+        Ok(self.translate_with_alternatives(text, decoding, unknown)?.0)
+    }
+
+    /// What bounds the source's length, if anything: the fully connected
+    /// attention has one weight per source position it was built for, the
+    /// transformer one position each; the RNN's other attentions read any
+    /// length.
+    fn bounded(&self) -> Option<&'static str> {
+        match self.config.seq2seq.model {
+            ModelKind::Rnn => {
+                (self.config.seq2seq.rnn.attention == AttentionName::Fc).then_some("fully connected attention")
+            }
+            ModelKind::Transformer => Some("transformer"),
+        }
+    }
+
+    /// The output of `translation` as a person reads it. A word-level
+    /// output's `<unk>` becomes, with [`UnknownWords::Replace`], the word of
+    /// `source` its attention row weighs most.
+    fn render(&self, source: &[String], capital: bool, translation: &Translation, unknown: UnknownWords) -> Decoded {
+        let mut decoded = self.codecs.target.decode(&translation.tokens, capital);
+        if unknown == UnknownWords::Replace
+            && !self.codecs.source.is_subwords()
+            && translation.tokens.contains(&UNK)
+        {
+            for (word, (&id, row)) in decoded
+                .words
+                .iter_mut()
+                .zip(translation.tokens.iter().zip(&translation.attention))
+            {
+                let most = (0..row.len().min(source.len())).max_by(|&a, &b| row[a].total_cmp(&row[b]));
+                if let (UNK, Some(most)) = (id, most) {
+                    word.clone_from(&source[most]);
+                }
+            }
+            decoded.text = detokenize(&decoded.words, capital);
+        }
+        decoded
     }
 
     /// Translates `text`, and returns the decoder's alternatives with it,
@@ -337,33 +537,23 @@ impl Translator {
         &self,
         text: &str,
         decoding: Decoding,
+        unknown: UnknownWords,
     ) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError> {
-        let source = tokenize(text);
-        if source.is_empty() {
+        let source = self.codecs.source.encode(text);
+        if source.ids.is_empty() {
             return Err(TrainError::Input(format!("`{text}`: no words to translate")));
         }
-        // The fully connected attention has one weight per source position
-        // it was built for, the transformer one position each; the RNN's
-        // other attentions read any length.
-        let longest = self.config.max_len + 1;
-        let bounded = match self.config.seq2seq.model {
-            ModelKind::Rnn => {
-                (self.config.seq2seq.rnn.attention == AttentionName::Fc).then_some("fully connected attention")
-            }
-            ModelKind::Transformer => Some("transformer"),
-        };
-        if let Some(what) = bounded
-            && source.len() > longest
+        let longest = self.config.max_tokens() + 1;
+        if let Some(what) = self.bounded()
+            && source.ids.len() > longest
         {
             return Err(TrainError::Input(format!(
                 "`{text}`: {} tokens, but this run's {what} reads at most {longest}",
-                source.len()
+                source.ids.len()
             )));
         }
-        let encoder = self.run.vocab.source.encoder();
-        let unknown = encoder.unknown(&source).into_iter().map(String::from).collect();
         let pair = Pair {
-            source: encoder.encode(&source),
+            source: source.ids.clone(),
             target: Vec::new(),
         };
         let batch = Seq2SeqBatcher.batch(vec![pair], &self.run.device);
@@ -377,32 +567,59 @@ impl Translator {
                 .collect(),
             Decoding::Beam(width) => self.run.model.n_best(batch.source.clone(), width),
         };
-        let words = |tokens: &[usize]| -> Vec<String> {
-            self.run.vocab.target.decode(tokens).into_iter().map(String::from).collect()
-        };
+        let capital = capitalised(text);
         let alternatives = found
             .iter()
-            .map(|(score, t)| Alternative {
-                output: words(&t.tokens),
-                score: *score,
-                log_prob: t.log_prob,
+            .map(|(score, t)| {
+                let decoded = self.render(&source.words, capital, t, unknown);
+                Alternative {
+                    output: decoded.words,
+                    text: decoded.text,
+                    score: *score,
+                    log_prob: t.log_prob,
+                }
             })
             .collect();
         let (_, translation) = found.swap_remove(0);
+        let decoded = self.render(&source.words, capital, &translation, unknown);
         let heads = match &self.run.model {
             Seq2SeqModel::Transformer(model) => cross_attention_heads(model, batch.source, &translation.tokens),
             Seq2SeqModel::Rnn(_) => Vec::new(),
         };
+        let over_words = |weights: &[Vec<f32>]| {
+            words_of(
+                weights,
+                &decoded.word_of,
+                decoded.words.len(),
+                &source.word_of,
+                source.words.len(),
+            )
+        };
+        let subwords = self.codecs.target.is_subwords().then(|| PieceAttention {
+            source: source.tokens.clone(),
+            output: decoded.tokens.clone(),
+            attention: translation.attention.clone(),
+            heads: heads.clone(),
+        });
         let sentence = SentenceTranslation {
-            output: words(&translation.tokens),
-            source,
-            unknown,
-            attention: translation.attention,
-            heads,
+            attention: over_words(&translation.attention),
+            heads: heads.iter().map(|head| over_words(head)).collect(),
+            source: source.words,
+            unknown: source.unknown,
+            output: decoded.words,
+            text: decoded.text,
+            score: translation.log_prob / (translation.tokens.len() + 1) as f32,
             log_prob: translation.log_prob,
+            subwords,
         };
         Ok((sentence, alternatives))
     }
+}
+
+/// Whether `text` starts with a capital: a word-level output, lower-cased, is
+/// given one then.
+fn capitalised(text: &str) -> bool {
+    text.trim_start().chars().next().is_some_and(char::is_uppercase)
 }
 
 /// The transformer's cross-attention head by head for the `tokens` it
@@ -423,8 +640,8 @@ fn cross_attention_heads(model: &TransformerSeq2Seq, source: Tensor<2, Int>, tok
 }
 
 impl Trained for Translator {
-    fn evaluate(&self, decoding: Decoding) -> Result<String, TrainError> {
-        Ok(Translator::evaluate(self, decoding)?.to_string())
+    fn evaluate(&self, decoding: Decoding, unknown: UnknownWords) -> Result<String, TrainError> {
+        Ok(Translator::evaluate(self, decoding, unknown)?.to_string())
     }
 
     fn describe(&self) -> Map<String, Value> {
@@ -444,8 +661,13 @@ impl Trained for Translator {
 }
 
 impl Translating for Translator {
-    fn translate(&self, text: &str, decoding: Decoding) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError> {
-        self.translate_with_alternatives(text, decoding)
+    fn translate(
+        &self,
+        text: &str,
+        decoding: Decoding,
+        unknown: UnknownWords,
+    ) -> Result<(SentenceTranslation, Vec<Alternative>), TrainError> {
+        self.translate_with_alternatives(text, decoding, unknown)
     }
 
     fn max_words(&self) -> usize {
