@@ -271,6 +271,11 @@ impl TrainConfig {
                 config.task.name(),
             )));
         }
+        // A damaged or hand-edited config (a zero width, an attention its encoder cannot take)
+        // is refused here, before any model is built from it.
+        config
+            .validate()
+            .map_err(|e| TrainError::Input(format!("{}: {e}", path.display())))?;
         Ok(config)
     }
 

@@ -101,4 +101,20 @@ impl TrainError {
         }
         Ok(())
     }
+
+    /// [`TrainError::invalid`] unless `value` is a width from 1 to [`MAX_WIDTH`].
+    pub fn width(field: &str, value: usize) -> Result<(), TrainError> {
+        Self::positive(field, value)?;
+        if value > MAX_WIDTH {
+            return Self::invalid(field, format!("must be at most {MAX_WIDTH}, got {value}"));
+        }
+        Ok(())
+    }
 }
+
+/// The largest width (`d_model`, `d_hidden`, `d_embed`, `d_ff`) a config may ask for: 16 times
+/// the widest layer of the models this workspace is written for (the article's 500-wide states,
+/// a transformer's 4096-wide feed-forward layer). A width past it is a typo, and building it would
+/// only end in an allocation failure; models that fit under it are still checked against the
+/// memory the machine has ([`lifecycle::check_fits`]).
+pub const MAX_WIDTH: usize = 65_536;

@@ -143,6 +143,7 @@ impl Lifecycle {
         let data = match (self.start, self.place.rank) {
             (Start::Fresh, None) => {
                 let data = T::prepare(section, common)?;
+                check_fits(T::parameters(section, &data, &self.device))?;
                 run.create(fields, |staged| T::save(&data, staged))?;
                 data
             }
@@ -154,6 +155,7 @@ impl Lifecycle {
                 distributed::agree(rank, RunDir::config_fingerprint(fields), || ())?;
                 if rank.rank == 0 {
                     let data = T::prepare(section, common)?;
+                    check_fits(T::parameters(section, &data, &self.device))?;
                     run.create(fields, |staged| T::save(&data, staged))?;
                     distributed::broadcast_bytes(&run.archive()?);
                     data
@@ -176,6 +178,7 @@ impl Lifecycle {
                 let data = T::reload(section, common, run)?;
                 // `--epochs` and `--device` may have changed.
                 run.write_fields(fields)?;
+                run.seal()?;
                 tracing::info!(
                     "resuming {} from {}",
                     run.path().display(),
@@ -199,6 +202,39 @@ impl Lifecycle {
         };
         T::fit(section, data, &session)
     }
+}
+
+/// Refuses a model of `parameters` parameters whose training state cannot fit in the memory the
+/// machine has available (`MemAvailable` of `/proc/meminfo`; elsewhere nothing is checked): its
+/// weights, their gradients and Adam's two moments, four 4-byte floats a parameter. Activations
+/// come on top, so a model that passes may still not fit; one that fails never would. It runs
+/// before the run directory is made, so a refused model leaves nothing behind.
+///
+/// # Errors
+///
+/// The parameters' count, what they need and what is available.
+pub fn check_fits(parameters: usize) -> Result<(), TrainError> {
+    const GIB: f64 = (1u64 << 30) as f64;
+    let needed = parameters as f64 * 4.0 * 4.0;
+    tracing::info!("the model has {parameters} parameters");
+    match available_memory() {
+        Some(available) if needed > available as f64 => Err(TrainError::Input(format!(
+            "config: the model has {parameters} parameters: their weights, gradients and Adam's two moments \
+             need {:.1} GiB, more than the {:.1} GiB of memory available; make it narrower (`d_hidden`, \
+             `d_model`, `d_ff`) or its vocabularies smaller",
+            needed / GIB,
+            available as f64 / GIB,
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The bytes of memory available to a new process, as Linux estimates them.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|line| line.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Points stdout at /dev/null for the rest of the process: the ranks other than 0 train as rank 0

@@ -9,6 +9,7 @@ use trainer::TrainError;
 use trainer::config::TrainConfig;
 use trainer::data::catalog::{DEFAULT_MIN_SCORE, FillOptions, Suggestion};
 use trainer::report::translation::format_matrix;
+use trainer::serve::MAX_BEAM;
 use trainer::task::{Decoding, UnknownWords};
 use trainer::tasks::TaskConfig;
 use trainer::training;
@@ -139,8 +140,8 @@ struct TranslateArgs {
     /// `<unk>` as written.
     #[arg(long, default_value = "replace")]
     unknown: UnknownWords,
-    /// Draw the attention matrices to this .png or .svg file.
-    #[arg(long, value_name = "FILE")]
+    /// Draw the attention matrices to this .png or .svg file (sentences only, not --po).
+    #[arg(long, value_name = "FILE", conflicts_with = "po")]
     heatmap: Option<PathBuf>,
     /// What the matrices are shown over: words (a subword model's pieces summed into their
     /// words), or the model's own subword pieces.
@@ -308,6 +309,11 @@ fn decoding(beam: Option<usize>) -> Result<Decoding, TrainError> {
     match beam {
         None => Ok(Decoding::Greedy),
         Some(0) => Err(TrainError::Input("--beam must be at least 1".into())),
+        // The server's cap: a wider beam costs its width in memory and time for each sentence,
+        // and past a few hypotheses it finds no better translation.
+        Some(width) if width > MAX_BEAM => Err(TrainError::Input(format!(
+            "--beam must be at most {MAX_BEAM}, got {width}"
+        ))),
         Some(width) => Ok(Decoding::Beam(width)),
     }
 }
@@ -353,9 +359,16 @@ fn run_eval(args: EvalArgs) -> Result<(), TrainError> {
 
 fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
     let decoding = decoding(args.beam)?;
+    if args.out.is_some() && args.po.is_none() {
+        return Err(TrainError::Input(
+            "--out is where --po writes its catalog; give --po IN.po".into(),
+        ));
+    }
     let run = training::open(&args.run, &args.device.select()?)?;
     let translator = run.translator()?;
     if let (Some(input), Some(output)) = (&args.po, &args.out) {
+        // A regular file at --out is replaced whole (trainer::files::write); say so.
+        let replacing = output.is_file();
         let options = FillOptions {
             max_words: translator.max_words(),
             min_score: args.min_score,
@@ -368,7 +381,16 @@ fn run_translate(args: TranslateArgs) -> Result<(), TrainError> {
                 score: translation.score,
             })
         })?;
-        println!("{}: {summary}; written to {}", input.display(), output.display());
+        let replaced = if replacing {
+            ", replacing the file that was there"
+        } else {
+            ""
+        };
+        println!(
+            "{}: {summary}; written to {}{replaced}",
+            input.display(),
+            output.display()
+        );
         return Ok(());
     }
     let mut maps = Vec::new();

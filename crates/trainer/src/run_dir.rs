@@ -14,7 +14,18 @@
 //!   curves.png, .svg   loss and the task's metric per epoch, redrawn after each epoch
 //!   model.bpk          the final model
 //!   summary.json       the final metrics and where the run stopped
+//!   SHA256SUMS         the SHA-256 of every file above that a model is read from (`sha256sum -c`)
 //! ```
+//!
+//! `SHA256SUMS` lists `config.json`, the vocabularies and tokenizers, `catalogs.tsv`, `splits/`,
+//! `checkpoint/` and `model.bpk`, in `sha256sum`'s format. It is written when the run is created,
+//! when a resumed run has rewritten its config, and when training ends ([`RunDir::seal`]), and every
+//! command that opens the run checks it first ([`RunDir::open`]): a file that changed by a single
+//! byte is named, and nothing is read from it. The logs, `metrics.csv`, `summary.json` and the
+//! curves are redrawn during training and are not listed. A checkpoint that Burn has since removed
+//! (it keeps the last few) is not missed; one written after the last seal (a run stopped mid-way)
+//! is not yet listed. A run without the file (written by an earlier release) still opens, with a
+//! warning.
 //!
 //! A fresh run is created atomically: its config, vocabularies and splits are
 //! written to a hidden sibling directory that is renamed into place, so a
@@ -96,6 +107,7 @@ impl RunDir {
     pub fn open(path: impl Into<PathBuf>) -> Result<(Self, Map<String, Value>), TrainError> {
         let dir = Self::new(path);
         dir.check_is_run()?;
+        dir.verify()?;
         let config = dir.config_path();
         tracing::debug!("reading {}", config.display());
         let Value::Object(mut fields) = read_json::<Value>(&config)? else {
@@ -110,6 +122,92 @@ impl RunDir {
             Some(other) => other.to_string(),
         };
         Ok((Self { release, ..dir }, fields))
+    }
+
+    /// `SHA256SUMS`.
+    pub fn sums_path(&self) -> PathBuf {
+        self.path.join(SUMS)
+    }
+
+    /// Writes `SHA256SUMS` anew: the SHA-256 of each of the run's files that a model is read from
+    /// (see the module's documentation), as `sha256sum` writes them.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be read, or `SHA256SUMS` that cannot be written.
+    pub fn seal(&self) -> Result<(), TrainError> {
+        let mut sums = String::new();
+        for entry in walkdir::WalkDir::new(&self.path).sort_by_file_name() {
+            let entry = entry.map_err(|e| TrainError::Io(format!("{}: {e}", self.path.display())))?;
+            let relative = entry.path().strip_prefix(&self.path).unwrap_or(entry.path());
+            if entry.file_type().is_file() && is_sealed(relative) {
+                sums.push_str(&format!("{}  {}\n", sha256(entry.path())?, relative.display()));
+            }
+        }
+        crate::files::write(&self.sums_path(), sums.as_bytes(), "run file")
+    }
+
+    /// Checks every file `SHA256SUMS` lists against its checksum; a run without the file is
+    /// opened with a warning.
+    ///
+    /// # Errors
+    ///
+    /// A listed file that changed or is missing (a checkpoint Burn removed excepted), or a
+    /// `SHA256SUMS` that is not in `sha256sum`'s format; the message names the file.
+    pub fn verify(&self) -> Result<(), TrainError> {
+        let path = self.sums_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    "{}: no {SUMS}: the run was written by a release that kept no checksums, so its files are not verified",
+                    self.path.display()
+                );
+                return Ok(());
+            }
+            Err(e) => return Err(TrainError::Input(format!("{}: cannot read: {e}", path.display()))),
+        };
+        for (number, line) in text.lines().enumerate() {
+            let malformed = || {
+                TrainError::Input(format!(
+                    "{}:{}: expected `SHA-256  FILE`, as sha256sum writes",
+                    path.display(),
+                    number + 1
+                ))
+            };
+            let (sum, name) = line.split_once("  ").ok_or_else(malformed)?;
+            let relative = Path::new(name);
+            if sum.len() != 64
+                || !sum.bytes().all(|b| b.is_ascii_hexdigit())
+                || !relative
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+                || !is_sealed(relative)
+            {
+                return Err(malformed());
+            }
+            let file = self.path.join(relative);
+            if !file.is_file() {
+                // Burn keeps the last few checkpoints and removes the older ones.
+                if relative.starts_with("checkpoint") {
+                    continue;
+                }
+                return Err(TrainError::Input(format!(
+                    "{}: missing: {} lists it",
+                    file.display(),
+                    path.display()
+                )));
+            }
+            let actual = sha256(&file)?;
+            if !actual.eq_ignore_ascii_case(sum) {
+                return Err(TrainError::Input(format!(
+                    "{}: damaged or changed since the run wrote it: its SHA-256 is {actual}, {} records {sum}",
+                    file.display(),
+                    path.display()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Checks that the directory holds a run (a `config.json`), reading nothing.
@@ -282,6 +380,7 @@ impl RunDir {
         let staged = RunDir::new(staging.path());
         staged.write_fields(fields)?;
         write(&staged)?;
+        staged.seal()?;
         // rename(2) replaces an empty directory and refuses a full one.
         if self.path.exists() && self.is_fresh() {
             std::fs::remove_dir(&self.path).map_err(fail)?;
@@ -503,6 +602,38 @@ impl RunDir {
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
     let text = serde_json::to_string_pretty(value).expect("plain data serialises");
     crate::files::write(path, format!("{text}\n").as_bytes(), "run file")
+}
+
+/// The name of the run's checksum file.
+pub const SUMS: &str = "SHA256SUMS";
+
+/// Whether the file at `relative` (to the run's directory) is listed in `SHA256SUMS`: what a model
+/// or a resumed training is read from.
+fn is_sealed(relative: &Path) -> bool {
+    let mut components = relative.components();
+    let Some(std::path::Component::Normal(first)) = components.next() else {
+        return false;
+    };
+    let first = first.to_string_lossy();
+    let nested = components.next().is_some();
+    if nested {
+        return first == "splits" || first == "checkpoint";
+    }
+    matches!(
+        first.as_ref(),
+        "config.json" | "vocab.json" | "catalogs.tsv" | "model.bpk"
+    ) || first.ends_with("tokenizer.json")
+}
+
+/// The SHA-256 of the file at `path`, in lowercase hex.
+fn sha256(path: &Path) -> Result<String, TrainError> {
+    use sha2::Digest as _;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| TrainError::Io(format!("{}: cannot read: {e}", path.display())))?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| TrainError::Io(format!("{}: cannot read: {e}", path.display())))?;
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// Reads a JSON file.

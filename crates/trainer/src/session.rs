@@ -313,7 +313,9 @@ impl Session<'_> {
             return Err(TrainError::Training(format!("{}: {error}", run.display())));
         }
         save(result.model.inner, &self.run.model_path())?;
-        self.summarize(metrics)
+        let summary = self.summarize(metrics)?;
+        self.run.seal()?;
+        Ok(summary)
     }
 
     fn summarize(&self, metrics: &[&str]) -> Result<RunSummary, TrainError> {

@@ -89,6 +89,12 @@ pub trait Task {
     /// Unreadable or unusable data, named.
     fn prepare(config: &Self::Config, common: &CommonConfig) -> Result<Self::Data, TrainError>;
 
+    /// The number of parameters of the model that `fit` will build for `data`, counted without
+    /// allocating them (Burn initialises a parameter when it is first used), so that a model
+    /// too large for the machine is refused before its run directory is made
+    /// ([`crate::lifecycle::check_fits`]).
+    fn parameters(config: &Self::Config, data: &Self::Data, device: &Device) -> usize;
+
     /// Writes what a fresh run keeps of its data (vocabularies, splits) into
     /// its directory, before training.
     ///

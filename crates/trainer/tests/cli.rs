@@ -219,6 +219,16 @@ fn a_damaged_checkpoint_is_skipped_on_resume() {
     let last = run.join("checkpoint/model-2.bpk");
     let bytes = std::fs::read(&last).unwrap();
     std::fs::write(&last, &bytes[..bytes.len() / 2]).unwrap();
+    // A crash comes before the run's checksums list that checkpoint (they are written when the
+    // training ends): take it out of SHA256SUMS as the crash would have left it unlisted.
+    let sums = std::fs::read_to_string(run.join("SHA256SUMS")).unwrap();
+    let unlisted: String = sums
+        .lines()
+        .filter(|l| !l.ends_with("checkpoint/model-2.bpk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(sums, unlisted, "SHA256SUMS listed the checkpoint");
+    std::fs::write(run.join("SHA256SUMS"), unlisted).unwrap();
     let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap(), "--epochs", "3"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("resuming at epoch 2 of 3"), "{}", text(&out));
@@ -343,6 +353,20 @@ fn a_truncated_model_is_reported_by_eval() {
     std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
     let out = attn(&["eval", "--run", run.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("model.bpk: damaged or changed since the run wrote it"),
+        "{}",
+        text(&out)
+    );
+    // A run without checksums (an earlier release's) is still read, and the reader names it.
+    std::fs::remove_file(run.join("SHA256SUMS")).unwrap();
+    let out = attn(&["eval", "--run", run.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no SHA256SUMS: the run was written by a release that kept no checksums"),
+        "{}",
+        text(&out)
+    );
     assert!(text(&out).contains("model.bpk: damaged model file"), "{}", text(&out));
 }
 

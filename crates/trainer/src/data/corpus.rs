@@ -49,6 +49,7 @@ impl Splits {
 /// ```
 pub fn builtin(seed: u64, train_size: usize, max_len: usize) -> Splits {
     let held_out = (train_size / 10).max(1);
+    tracing::info!("generating {} pairs of the built-in corpus", train_size + 2 * held_out);
     let generated = crate::data::french::generate(seed, train_size + 2 * held_out);
     let filter = Filter {
         max_len: Some(max_len),

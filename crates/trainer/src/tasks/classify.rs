@@ -438,6 +438,13 @@ impl Task for Classify {
         })
     }
 
+    fn parameters(config: &ClassifyConfig, data: &ClassifyData, device: &Device) -> usize {
+        config
+            .model_config(data.vocab.characters.len(), data.vocab.languages.len())
+            .init(device)
+            .num_params()
+    }
+
     fn fit(config: &ClassifyConfig, data: ClassifyData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
         let ClassifyData {
             vocab, train, valid, ..
@@ -468,12 +475,15 @@ impl Task for Classify {
         device: &Device,
     ) -> Result<Classifier, TrainError> {
         let vocab: ClassVocab = read_json(&run.vocab_path())?;
-        let model = run.load_model(
-            section
-                .model_config(vocab.characters.len(), vocab.languages.len())
-                .init(device),
-            Classify::NAME,
-        )?;
+        let model_config = section.model_config(vocab.characters.len(), vocab.languages.len());
+        // The sizes come from the run's vocabulary: a damaged one is refused, not built.
+        model_config
+            .validate()
+            .map_err(|e| TrainError::Input(format!("{}: the run's config or vocabulary: {e}", run.path().display())))?;
+        if vocab.languages.is_empty() {
+            return Err(TrainError::Input(format!("{}: the run's vocabulary names no language", run.vocab_path().display())));
+        }
+        let model = run.load_model(model_config.init(device), Classify::NAME)?;
         Ok(Classifier {
             config: section.clone(),
             vocab,

@@ -114,6 +114,10 @@ impl Task for Reverse {
         Self::prepare(config, common)
     }
 
+    fn parameters(config: &ReverseConfig, data: &ReverseData, device: &Device) -> usize {
+        seq2seq::parameters(&config.seq2seq, config.max_len, &data.data, device)
+    }
+
     fn fit(config: &ReverseConfig, data: ReverseData, session: &Session<'_>) -> Result<RunSummary, TrainError> {
         seq2seq::fit(&config.seq2seq, config.max_len, data.data, session, Ok)
     }

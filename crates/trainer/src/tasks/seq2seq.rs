@@ -325,8 +325,8 @@ impl Seq2SeqConfig {
         }
         match self.model {
             ModelKind::Rnn => {
-                TrainError::positive("d_embed", self.rnn.d_embed)?;
-                TrainError::positive("d_hidden", self.rnn.d_hidden)?;
+                TrainError::width("d_embed", self.rnn.d_embed)?;
+                TrainError::width("d_hidden", self.rnn.d_hidden)?;
                 if self.embeddings == EmbeddingsName::Shared {
                     return TrainError::invalid(
                         "embeddings",
@@ -472,6 +472,17 @@ pub fn common_defaults() -> CommonConfig {
     CommonConfig::default()
 }
 
+/// The parameters of the model [`fit`] builds for `data`, counted without allocating them.
+pub fn parameters(config: &Seq2SeqConfig, max_len: usize, data: &Seq2SeqData, device: &Device) -> usize {
+    match config
+        .model_config(data.source_vocab, data.target_vocab, max_len)
+        .init(device)
+    {
+        Seq2SeqModel::Rnn(model) => model.num_params(),
+        Seq2SeqModel::Transformer(model) => model.num_params(),
+    }
+}
+
 /// Trains a sequence model on `data`: what [`super::Task::fit`] of both
 /// sequence tasks does. `prepare` may change the fresh model (pre-trained
 /// embeddings, say).
@@ -551,7 +562,15 @@ pub fn load(
     run: &RunDir,
     device: &Device,
 ) -> Result<Seq2SeqRun, TrainError> {
-    let model = match config.model_config(sizes.0, sizes.1, max_len) {
+    let model_config = config.model_config(sizes.0, sizes.1, max_len);
+    // The sizes come from the run's vocabularies: a damaged one is refused, not built.
+    model_config.validate().map_err(|e| {
+        TrainError::Input(format!(
+            "{}: the run's config or vocabularies: {e}",
+            run.path().display()
+        ))
+    })?;
+    let model = match model_config {
         // Release 0.1.0 named the RNN decoder's attention layers otherwise.
         Seq2SeqModelConfig::Rnn(c) if run.release() == crate::run_dir::RELEASE_0_1 => {
             let paths = models::rnn_seq2seq::release_0_1_paths(c.attention, c.encoder_self_attention);

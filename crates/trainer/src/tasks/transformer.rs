@@ -41,13 +41,9 @@ impl TransformerOptions {
     ///
     /// Names the field and the value.
     pub fn validate(&self) -> Result<(), TrainError> {
-        for (field, value) in [
-            ("d_model", self.d_model),
-            ("n_layers", self.n_layers),
-            ("d_ff", self.d_ff),
-        ] {
-            TrainError::positive(field, value)?;
-        }
+        TrainError::width("d_model", self.d_model)?;
+        TrainError::width("d_ff", self.d_ff)?;
+        TrainError::positive("n_layers", self.n_layers)?;
         if self.n_heads == 0 || !self.d_model.is_multiple_of(self.n_heads) {
             return TrainError::invalid(
                 "n_heads",

@@ -140,6 +140,13 @@ impl Default for TranslateConfig {
 /// Subword tokens a subword run allows for each word of `max_len`.
 pub const SUBWORDS_PER_WORD: usize = 4;
 
+/// The largest `train_size`: the built-in corpus is generated in memory, all of it, before
+/// training starts; the generator draws from a grammar of a few hundred words.
+pub const MAX_TRAIN_SIZE: usize = 1_000_000;
+
+/// The longest `max_len`, in words: the article's sentences have up to 100.
+pub const MAX_LEN: usize = 1_000;
+
 impl TranslateConfig {
     /// The most tokens the model reads or writes: `max_len` words, or
     /// [`SUBWORDS_PER_WORD`] times as many subwords.
@@ -217,6 +224,19 @@ impl Task for Translate {
 
     fn validate(config: &TranslateConfig, _: &CommonConfig) -> Result<(), TrainError> {
         TrainError::positive("train_size", config.train_size)?;
+        if config.train_size > MAX_TRAIN_SIZE {
+            return TrainError::invalid(
+                "train_size",
+                format!(
+                    "must be at most {MAX_TRAIN_SIZE}, the largest built-in corpus generated in memory \
+                     (real text comes with `data`), got {}",
+                    config.train_size
+                ),
+            );
+        }
+        if config.max_len > MAX_LEN {
+            return TrainError::invalid("max_len", format!("must be at most {MAX_LEN} words, got {}", config.max_len));
+        }
         TrainError::positive("min_count", config.min_count)?;
         for (field, cap) in [
             ("max_source_vocab", config.max_source_vocab),
@@ -335,8 +355,23 @@ impl Task for Translate {
                 codecs
             }
         };
+        let data = encoded(&splits, &codecs, config.max_tokens());
+        // Training on nothing would "succeed" with a NaN loss and an empty model.
+        for (split, pairs) in [("training", &data.train), ("validation", &data.valid)] {
+            if pairs.is_empty() {
+                let source = config.data.as_ref().map_or("the built-in corpus".into(), |p| p.display().to_string());
+                return Err(TrainError::Input(format!(
+                    "{source}: no {split} pairs of at most `max_len` = {} words ({} train, {} validation, \
+                     {} test): raise `max_len` or give more data",
+                    config.max_len,
+                    splits.train.len(),
+                    splits.valid.len(),
+                    splits.test.len(),
+                )));
+            }
+        }
         Ok(TranslateData {
-            data: encoded(&splits, &codecs, config.max_tokens()),
+            data,
             codecs,
             splits,
             catalogs,
@@ -361,6 +396,10 @@ impl Task for Translate {
             splits,
             catalogs: Vec::new(),
         })
+    }
+
+    fn parameters(config: &TranslateConfig, data: &TranslateData, device: &Device) -> usize {
+        seq2seq::parameters(&config.seq2seq, config.max_tokens(), &data.data, device)
     }
 
     fn fit(config: &TranslateConfig, data: TranslateData, session: &Session<'_>) -> Result<RunSummary, TrainError> {

@@ -1,0 +1,296 @@
+//! What a hostile user tried against runs, configs and the command line (issue 25), each
+//! reproduced through the program: exit status 2 with a message naming what was wrong, no panic,
+//! and nothing left behind.
+
+mod common;
+
+use std::path::Path;
+
+use common::{attn, copy_dir, text, train_tiny_rnn};
+
+/// Flips 64 bytes in the middle of `path`, as the reproduction did to `model.bpk`.
+fn flip_middle(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let middle = bytes.len() / 2;
+    let end = (middle + 64).min(bytes.len());
+    for byte in &mut bytes[middle..end] {
+        *byte ^= 0xff;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Exit status 2, and `expected` in the output.
+fn refused(args: &[&str], expected: &str) {
+    let out = attn(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+    assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
+    assert!(!text(&out).contains("panicked"), "{}", text(&out));
+}
+
+#[test]
+fn a_changed_byte_in_any_run_file_is_named_and_nothing_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    train_tiny_rnn(&run);
+    let sums = std::fs::read_to_string(run.join("SHA256SUMS")).unwrap();
+    // Every file a model is read from is listed (the module docs of run_dir name them).
+    for listed in [
+        "config.json",
+        "vocab.json",
+        "splits/test.tsv",
+        "model.bpk",
+        "checkpoint/model-2.bpk",
+    ] {
+        assert!(
+            sums.lines().any(|l| l.ends_with(&format!("  {listed}"))),
+            "{listed} in {sums}"
+        );
+    }
+    // `sha256sum -c` reads it: the format is sha256sum's own.
+    if let Ok(check) = std::process::Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(&run)
+        .output()
+    {
+        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    }
+    for (i, listed) in sums.lines().map(|l| l.split_once("  ").unwrap().1).enumerate() {
+        let copy = dir.path().join(format!("copy{i}"));
+        copy_dir(&run, &copy);
+        flip_middle(&copy.join(listed));
+        refused(
+            &["eval", "--run", copy.to_str().unwrap()],
+            &format!("{listed}: damaged or changed since the run wrote it"),
+        );
+    }
+    // A resume is refused the same way.
+    let copy = dir.path().join("resumed");
+    copy_dir(&run, &copy);
+    flip_middle(&copy.join("vocab.json"));
+    refused(
+        &[
+            "train",
+            "translate",
+            "--resume",
+            copy.to_str().unwrap(),
+            "--epochs",
+            "3",
+        ],
+        "vocab.json: damaged or changed since the run wrote it",
+    );
+}
+
+#[test]
+fn a_damaged_config_or_vocabulary_is_refused_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    train_tiny_rnn(&run);
+    // Edited by hand, so that the checksums do not stop them first: an earlier release's run.
+    let edited = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let copy = dir.path().join(name);
+        copy_dir(&run, &copy);
+        std::fs::remove_file(copy.join("SHA256SUMS")).unwrap();
+        let file = if name.starts_with("vocab") {
+            "vocab.json"
+        } else {
+            "config.json"
+        };
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(copy.join(file)).unwrap()).unwrap();
+        edit(&mut json);
+        std::fs::write(copy.join(file), json.to_string()).unwrap();
+        copy
+    };
+    let cases: [(&str, &dyn Fn(&mut serde_json::Value), &str); 4] = [
+        (
+            "hidden",
+            &|c| c["d_hidden"] = 0.into(),
+            "config: invalid `d_hidden`: must be at least 1, got 0",
+        ),
+        (
+            "embed",
+            &|c| c["d_embed"] = 0.into(),
+            "config: invalid `d_embed`: must be at least 1, got 0",
+        ),
+        (
+            "dot",
+            &|c| {
+                c["attention"] = "luong-dot".into();
+                c["direction"] = "bidirectional".into();
+            },
+            "Luong's dot score needs encoder states as wide as the decoder's",
+        ),
+        (
+            "vocab",
+            &|v| {
+                v["source"]["tokens"] = serde_json::json!([]);
+                v["target"]["tokens"] = serde_json::json!([]);
+            },
+            "the run's config or vocabularies",
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let copy = edited(name, edit);
+        let copy = copy.to_str().unwrap();
+        refused(&["eval", "--run", copy], expected);
+        refused(&["translate", "--run", copy, "I love you"], expected);
+        refused(&["serve", "--run", copy, "--port", "0"], expected);
+    }
+}
+
+#[test]
+fn sizes_past_what_can_be_built_are_refused_before_a_directory_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().unwrap();
+    // The reproduction: a width that ended in "memory allocation of 25600000000 bytes failed".
+    refused(
+        &["train", "translate", "--run-dir", run_arg, "--d-hidden", "100000000"],
+        "config: invalid `d_hidden`: must be at most 65536, got 100000000",
+    );
+    // Under the cap, but 72 billion parameters: past the memory of any machine this runs on.
+    refused(
+        &[
+            "train",
+            "translate",
+            "--run-dir",
+            run_arg,
+            "--train-size",
+            "400",
+            "--d-hidden",
+            "60000",
+        ],
+        "parameters: their weights, gradients and Adam's two moments need",
+    );
+    refused(
+        &[
+            "train",
+            "translate",
+            "--run-dir",
+            run_arg,
+            "--model",
+            "transformer",
+            "--d-model",
+            "1000000",
+        ],
+        "config: invalid `d_model`: must be at most 65536",
+    );
+    refused(
+        &["train", "translate", "--run-dir", run_arg, "--train-size", "10000000"],
+        "config: invalid `train_size`: must be at most 1000000",
+    );
+    // No pair has at most 2 words: nothing to train on is an error, not a NaN loss.
+    refused(
+        &[
+            "train",
+            "translate",
+            "--run-dir",
+            run_arg,
+            "--train-size",
+            "500",
+            "--max-len",
+            "2",
+            "--epochs",
+            "1",
+        ],
+        "the built-in corpus: no training pairs of at most `max_len` = 2 words (0 train, 0 validation, 0 test)",
+    );
+    assert!(!run.exists(), "a refused run leaves no directory");
+}
+
+#[test]
+fn the_command_line_caps_the_beam_and_names_flags_that_do_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    train_tiny_rnn(&run);
+    let run = run.to_str().unwrap();
+    refused(
+        &["translate", "--run", run, "--beam", "1000000000", "I love you"],
+        "--beam must be at most 16, got 1000000000",
+    );
+    refused(
+        &["eval", "--run", run, "--beam", "17"],
+        "--beam must be at most 16, got 17",
+    );
+    let po = dir.path().join("in.po");
+    std::fs::write(&po, "msgid \"Open\"\nmsgstr \"\"\n").unwrap();
+    let po = po.to_str().unwrap();
+    let out = dir.path().join("out.po");
+    let out = out.to_str().unwrap();
+    refused(
+        &[
+            "translate",
+            "--run",
+            run,
+            "--po",
+            po,
+            "--out",
+            out,
+            "--heatmap",
+            "h.svg",
+        ],
+        "cannot be used with '--heatmap <FILE>'",
+    );
+    refused(
+        &["translate", "--run", run, "--out", out, "I love you"],
+        "--out is where --po writes its catalog",
+    );
+    assert!(!Path::new(out).exists());
+}
+
+#[test]
+fn out_replaces_only_a_regular_file_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    train_tiny_rnn(&run);
+    let run = run.to_str().unwrap();
+    let po = dir.path().join("in.po");
+    std::fs::write(
+        &po,
+        "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\nmsgid \"Open\"\nmsgstr \"\"\n",
+    )
+    .unwrap();
+    let po = po.to_str().unwrap();
+    // A symbolic link, a FIFO, a directory: never replaced, and never written through.
+    let target = dir.path().join("target.po");
+    std::fs::write(&target, "kept").unwrap();
+    let link = dir.path().join("link.po");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    refused(
+        &["translate", "--run", run, "--po", po, "--out", link.to_str().unwrap()],
+        "it is a symbolic link, not a regular file; it is never replaced",
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
+    assert!(link.is_symlink());
+    let fifo = dir.path().join("fifo.po");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    refused(
+        &["translate", "--run", run, "--po", po, "--out", fifo.to_str().unwrap()],
+        "not a regular file",
+    );
+    refused(
+        &["translate", "--run", run, "--po", po, "--out", "/dev/null"],
+        "not a regular file",
+    );
+    // A regular file is replaced whole, with the stated mode, and the output says so.
+    let out_po = dir.path().join("out.po");
+    std::fs::write(&out_po, "old").unwrap();
+    let out = attn(&["translate", "--run", run, "--po", po, "--out", out_po.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("replacing the file that was there"),
+        "{}",
+        text(&out)
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&out_po).unwrap().permissions().mode() & 0o777;
+    // trainer::files::MODE, less the umask (which only takes bits away).
+    assert_eq!(mode & !0o644, 0, "mode {mode:o}");
+    assert_ne!(std::fs::read_to_string(&out_po).unwrap(), "old");
+}
