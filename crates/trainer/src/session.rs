@@ -32,12 +32,13 @@ use burn::module::{Devices, ModuleMapper, ModuleVisitor};
 use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::train::metric::LossMetric;
+use burn::train::metric::store::EventStoreClient;
 use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::renderer::{MetricsRenderer, default_renderer};
 use burn::train::{
-    ClassificationOutput, ExecutionStrategy, InferenceStep, Learner, LearnerModel, LearnerSummary,
-    MetricEarlyStoppingStrategy, MultiDeviceOptim, SequenceOutput, StoppingCondition, SupervisedTraining, TrainOutput,
-    TrainStep,
+    ClassificationOutput, EarlyStoppingStrategy, ExecutionStrategy, InferenceStep, Learner, LearnerModel,
+    LearnerSummary, MetricEarlyStoppingStrategy, MultiDeviceOptim, SequenceOutput, StoppingCondition,
+    SupervisedTraining, TrainOutput, TrainStep,
 };
 
 use serde::{Deserialize, Serialize};
@@ -78,6 +79,11 @@ pub struct CommonConfig {
     /// Stop when the validation loss has not improved for this many epochs.
     #[arg(long)]
     pub early_stopping: Option<usize>,
+    /// Stop after the last epoch that ends within this many minutes of training (each epoch
+    /// expected to take as long as the one before it); the run's epochs are then an upper bound.
+    #[arg(long, value_name = "MINUTES")]
+    #[serde(default)]
+    pub time_budget: Option<f64>,
     /// Backend: flex, ndarray or wgpu (those compiled in); Burn's choice if
     /// absent.
     #[arg(long)]
@@ -96,6 +102,7 @@ impl Default for CommonConfig {
             grad_clip: 1.0,
             label_smoothing: 0.0,
             early_stopping: None,
+            time_budget: None,
             device: None,
         }
     }
@@ -131,6 +138,14 @@ impl CommonConfig {
         }
         if self.early_stopping == Some(0) {
             return TrainError::invalid("early_stopping", "must be at least 1 epoch, got 0".into());
+        }
+        if let Some(minutes) = self.time_budget
+            && !(minutes.is_finite() && minutes > 0.0)
+        {
+            return TrainError::invalid(
+                "time_budget",
+                format!("must be a positive number of minutes, got {minutes}"),
+            );
         }
         Ok(())
     }
@@ -274,14 +289,25 @@ impl Session<'_> {
         if let Some(epoch) = self.resume_from {
             training = training.checkpoint(epoch);
         }
-        if let Some(patience) = self.common.early_stopping {
-            training = training.early_stopping(MetricEarlyStoppingStrategy::new(
+        let patience = self.common.early_stopping.map(|patience| {
+            MetricEarlyStoppingStrategy::new(
                 &LossMetric::new(),
                 Aggregate::Mean,
                 Direction::Lowest,
                 Split::Valid,
                 StoppingCondition::NoImprovementSince { n_epochs: patience },
+            )
+        });
+        let budget = self.common.time_budget.map(TimeBudget::minutes);
+        if budget.is_some() && crate::distributed::current().is_some() {
+            // Each rank would time its own epochs, and one that stopped first would leave the
+            // others waiting in an all-reduce.
+            return Err(TrainError::Input(
+                "--time-budget is not supported across MPI ranks; give --epochs".into(),
             ));
+        }
+        if patience.is_some() || budget.is_some() {
+            training = training.early_stopping(Stopping { patience, budget });
         }
         // Burn's TUI on a terminal; plain lines for logs and pipes; either way the curves are redrawn
         // after each epoch.
@@ -349,6 +375,62 @@ impl Session<'_> {
         };
         write_json(&self.run.summary_path(), &run_summary)?;
         Ok(run_summary)
+    }
+}
+
+/// When training stops before its last epoch: the validation loss's patience
+/// (`--early-stopping`), the time budget (`--time-budget`), or the first of the two.
+#[derive(Clone)]
+struct Stopping {
+    patience: Option<MetricEarlyStoppingStrategy>,
+    budget: Option<TimeBudget>,
+}
+
+impl EarlyStoppingStrategy for Stopping {
+    fn should_stop(&mut self, epoch: usize, store: &EventStoreClient) -> bool {
+        // Both are asked each epoch, so that the budget times every epoch.
+        let impatient = self.patience.as_mut().is_some_and(|p| p.should_stop(epoch, store));
+        let out_of_time = self.budget.as_mut().is_some_and(TimeBudget::should_stop);
+        if out_of_time {
+            tracing::info!("stopping after epoch {epoch}: another epoch would end past --time-budget");
+        }
+        impatient || out_of_time
+    }
+}
+
+/// Stops when the next epoch, as long as the last one, would end past the budget.
+#[derive(Clone, Debug)]
+pub struct TimeBudget {
+    budget: std::time::Duration,
+    started: std::time::Instant,
+    last: std::time::Instant,
+}
+
+impl TimeBudget {
+    /// A budget of `minutes` from now.
+    pub fn minutes(minutes: f64) -> Self {
+        let now = std::time::Instant::now();
+        Self {
+            budget: std::time::Duration::from_secs_f64(minutes * 60.0),
+            started: now,
+            last: now,
+        }
+    }
+
+    /// At the end of an epoch: whether another one, as long as this one, would end past the budget.
+    ///
+    /// ```
+    /// let mut budget = trainer::session::TimeBudget::minutes(1e-6); // 60 microseconds
+    /// std::thread::sleep(std::time::Duration::from_millis(1));
+    /// assert!(budget.should_stop());
+    /// let mut budget = trainer::session::TimeBudget::minutes(60.0);
+    /// assert!(!budget.should_stop());
+    /// ```
+    pub fn should_stop(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let epoch = now - self.last;
+        self.last = now;
+        now - self.started + epoch > self.budget
     }
 }
 

@@ -394,6 +394,35 @@ fn early_stopping_and_scheduled_teacher_forcing_run() {
 }
 
 #[test]
+fn a_time_budget_ends_training_after_the_last_epoch_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    // 6 ms: the first epoch alone (13 batches and a validation) takes longer, so the next one
+    // would end past it, whatever the machine.
+    let mut args = common::tiny_translate_args(&run, "50");
+    args.extend(["--d-hidden", "16", "--d-embed", "8", "--time-budget", "0.0001"].map(String::from));
+    let out = common::attn_logging(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("stopping after epoch 1: another epoch would end past --time-budget"),
+        "{}",
+        text(&out)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["epochs"], 1);
+    let saved: serde_json::Value = serde_json::from_str(&run_dir_config(&run)).unwrap();
+    assert_eq!(saved["time_budget"].as_f64(), Some(0.0001));
+    let out = attn(&["train", "reverse", "--time-budget", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("config: invalid `time_budget`: must be a positive number of minutes, got 0"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn an_existing_run_is_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
