@@ -227,11 +227,18 @@ fn a_translate_run_is_explored_over_http() {
     let form = b"POST /api/translate HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
     let (status, _, body) = exchange(at, form);
     assert_eq!(status, 415, "{}", String::from_utf8_lossy(&body));
-    // A Host that is not loopback (DNS rebinding) is refused while the server listens on loopback.
+    // A Host that is not this server (DNS rebinding) is refused while the server listens on loopback.
     let rebound = b"GET /api/run HTTP/1.1\r\nHost: attacker.example:8000\r\nConnection: close\r\n\r\n";
     let (status, _, body) = exchange(at, rebound);
     assert_eq!(status, 403);
-    assert!(String::from_utf8_lossy(&body).contains("Host `attacker.example:8000` is not a loopback address"));
+    assert!(
+        String::from_utf8_lossy(&body).contains(
+            "Host `attacker.example:8000` is not this server: it listens on the loopback address 127.0.0.1 and \
+             answers only to `localhost` and `127.0.0.1`"
+        ),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     // A declared length far over the limit is refused at once, without reading (or allocating) it.
     let huge_declared = b"POST /api/translate HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 1000000000000000\r\n\r\n{";
     let (status, _, _) = exchange(at, huge_declared);
@@ -485,4 +492,306 @@ fn a_host_other_than_loopback_is_warned_about() {
         "{}",
         text(&out)
     );
+}
+
+/// An `attn serve --run RUN --port 0` with `env` set (the limits' variables), killed when dropped.
+struct ServedWith {
+    child: std::process::Child,
+    /// `HOST:PORT`, as it printed it.
+    address: String,
+}
+
+impl ServedWith {
+    fn start(run: &Path, env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_attn"))
+            .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in `{line}`"))
+            .to_string();
+        Self { child, address }
+    }
+
+    /// How many files the server has open.
+    fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .unwrap()
+            .count()
+    }
+}
+
+impl Drop for ServedWith {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Everything the server sends on `stream` until it closes it.
+fn read_all(mut stream: TcpStream) -> String {
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn clients_that_send_part_of_their_headers_are_timed_out_and_connections_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    train_tiny_rnn(&run);
+    // Short limits, so that the test takes seconds: headers within 2 s, 8 connections at once.
+    let served = ServedWith::start(
+        &run,
+        &[("ATTN_SERVE_HEADER_TIMEOUT", "2"), ("ATTN_SERVE_MAX_CONNECTIONS", "8")],
+    );
+    let at = served.address.as_str();
+    let (status, _) = call(at, "GET", "/api/run", b"");
+    assert_eq!(status, 200);
+    let files = served.open_files();
+    // Issue 25: these stayed open for ever, and 20,000 of them used up the process's files.
+    let started = std::time::Instant::now();
+    let partial: Vec<TcpStream> = (0..7)
+        .map(|_| {
+            let mut stream = TcpStream::connect(at).unwrap();
+            stream.write_all(b"GET /api/run HTTP/1.1\r\nHost: loc").unwrap();
+            stream
+        })
+        .collect();
+    let idle = TcpStream::connect(at).unwrap();
+    // Over the limit, a connection is answered 503 at once and closed, holding no file.
+    for _ in 0..16 {
+        let mut stream = TcpStream::connect(at).unwrap();
+        stream.write_all(b"GET /api/run HTTP/1.1\r\nHost: loc").unwrap();
+        let answer = read_all(stream);
+        assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{answer}");
+        assert!(answer.contains("\r\nretry-after: 1\r\n"), "{answer}");
+    }
+    assert_error(
+        call(at, "GET", "/api/run", b""),
+        503,
+        "the explorer is serving 8 connections, its limit; try again in a moment",
+    );
+    assert!(
+        served.open_files() <= files + 8,
+        "{} files open, {files} before",
+        served.open_files()
+    );
+    for stream in partial {
+        let answer = read_all(stream);
+        assert!(answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{answer}");
+        assert!(
+            answer.ends_with(r#"{"error":"the request's headers did not arrive within 2 s"}"#),
+            "{answer}"
+        );
+    }
+    // A connection that sent nothing is closed without an answer.
+    assert_eq!(read_all(idle), "");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(15),
+        "{waited:?}"
+    );
+    let (status, _) = call(at, "GET", "/api/run", b"");
+    assert_eq!(status, 200, "the server answers again");
+}
+
+#[test]
+fn a_loopback_server_answers_to_its_own_address_and_to_localhost_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    train_tiny_rnn(&run);
+    // Issue 25: on 127.0.0.2 it refused requests to the URL it printed.
+    let served = serve(&run, &["--host", "127.0.0.2"]);
+    let at = served.address.as_str();
+    assert!(at.starts_with("127.0.0.2:"), "{at}");
+    let port = at.rsplit(':').next().unwrap();
+    let get = |host: &str| {
+        let raw = format!("GET /api/run HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let (status, _, body) = exchange(at, raw.as_bytes());
+        (status, String::from_utf8_lossy(&body).into_owned())
+    };
+    for host in [
+        at.to_string(),
+        "127.0.0.2".into(),
+        format!("localhost:{port}"),
+        "LOCALHOST".into(),
+    ] {
+        let (status, body) = get(&host);
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        format!("evil.example:{port}"),
+    ] {
+        let (status, body) = get(&host);
+        assert_eq!(status, 403, "{host}: {body}");
+        assert!(
+            body.contains(&format!(
+                "Host `{host}` is not this server: it listens on the loopback address 127.0.0.2 and answers only to \
+                 `localhost` and `127.0.0.2`"
+            )),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn requests_must_name_this_server_once_and_may_say_json_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("translate");
+    train_tiny_rnn(&run);
+    let served = serve(&run, &[]);
+    let at = served.address.as_str();
+    let raw = |text: String| {
+        let (status, head, body) = exchange(at, text.as_bytes());
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        (status, body["error"].as_str().unwrap_or("").to_string())
+    };
+    // Issue 25: another host in the request line, or two Hosts, were answered.
+    let (status, error) = raw(format!(
+        "GET http://evil.example/api/run HTTP/1.1\r\nHost: {at}\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 403, "{error}");
+    assert!(
+        error.starts_with("the request line's host `evil.example` is not this server"),
+        "{error}"
+    );
+    let (status, error) = raw(format!(
+        "GET /api/run HTTP/1.1\r\nHost: {at}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(
+        (status, error.as_str()),
+        (400, "the request has 2 Host headers; HTTP allows one")
+    );
+    let (status, error) = raw("GET /api/run HTTP/1.1\r\nConnection: close\r\n\r\n".into());
+    assert_eq!(
+        (status, error.as_str()),
+        (400, "the request has no Host header, which HTTP/1.1 requires")
+    );
+    let (status, error) = raw(format!(
+        "GET https://{at}/api/run HTTP/1.1\r\nHost: {at}\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 400, "{error}");
+    assert!(error.contains("this server is not a proxy"), "{error}");
+    // The absolute form that names this server is HTTP's too (RFC 9112, 3.2.2), and answered.
+    let (status, error) = raw(format!(
+        "GET http://{at}/api/run HTTP/1.1\r\nHost: {at}\r\nConnection: close\r\n\r\n"
+    ));
+    assert_eq!(status, 200, "{error}");
+
+    // Issue 25: media types are case-insensitive, and may have parameters.
+    let post = |content_type: &str| {
+        let body = r#"{"sentence": "I love you", "beam": 1}"#;
+        raw(format!(
+            "POST /api/translate HTTP/1.1\r\nHost: {at}\r\nConnection: close\r\nContent-Type: {content_type}\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        ))
+    };
+    for kind in [
+        "APPLICATION/JSON",
+        "Application/Json; charset=UTF-8",
+        "application/json;charset=\"utf-8\"",
+    ] {
+        let (status, error) = post(kind);
+        assert_eq!(status, 200, "{kind}: {error}");
+    }
+    assert_eq!(
+        post("application/json; charset=latin1"),
+        (
+            415,
+            "POST a JSON body with Content-Type: application/json, in UTF-8, not charset `latin1`".into()
+        )
+    );
+    assert_eq!(
+        post("text/json"),
+        (
+            415,
+            "POST a JSON body with Content-Type: application/json, not `text/json`".into()
+        )
+    );
+}
+
+#[test]
+fn the_run_says_it_has_curves_exactly_when_they_can_be_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let trained = dir.path().join("translate");
+    train_tiny_rnn(&trained);
+    // What `/api/run` says of the curves, and the status and body of `/api/curves.svg` and `.png`.
+    let curves_of = |run: &Path| {
+        let served = serve(run, &[]);
+        let (_, info) = call(&served.address, "GET", "/api/run", b"");
+        let get = |path: &str| {
+            let (status, _, body) = exchange(&served.address, &request("GET", path, b""));
+            (status, body)
+        };
+        (
+            info["curves"].as_bool().unwrap(),
+            get("/api/curves.svg"),
+            get("/api/curves.png"),
+        )
+    };
+    let copy = |name: &str, remove: &[&str]| {
+        let run = dir.path().join(name);
+        common::copy_dir(&trained, &run);
+        for file in remove {
+            std::fs::remove_file(run.join(file)).unwrap();
+        }
+        run
+    };
+    let error = |body: &[u8]| {
+        let body: Value = serde_json::from_slice(body).unwrap();
+        body["error"].as_str().unwrap().to_string()
+    };
+
+    // Issue 25: a metrics.csv that cannot be read made `curves` true and the SVG a 404.
+    let damaged = copy("damaged", &["curves.svg", "curves.png"]);
+    let mut metrics = std::fs::read(damaged.join("metrics.csv")).unwrap();
+    let at = metrics.len();
+    metrics.extend_from_slice(b"3,valid,Loss,\xff\n");
+    std::fs::write(damaged.join("metrics.csv"), metrics).unwrap();
+    let (curves, (svg, svg_body), (png, _)) = curves_of(&damaged);
+    assert_eq!((curves, svg, png), (false, 404, 404));
+    assert_eq!(
+        error(&svg_body),
+        format!(
+            "{}: no curves: the run has no curves.svg and its metrics.csv is not UTF-8 (invalid byte at offset {})",
+            damaged.display(),
+            at + 13
+        )
+    );
+    // No pictures and a good metrics.csv (a run of an earlier release): drawn from it.
+    let drawn = copy("drawn", &["curves.svg", "curves.png"]);
+    let (curves, (svg, svg_body), (png, _)) = curves_of(&drawn);
+    assert_eq!((curves, svg, png), (true, 200, 200));
+    assert!(String::from_utf8_lossy(&svg_body).contains("<svg"));
+    // The SVG alone: it is shown, and the PNG's absence said.
+    let svg_only = copy("svg-only", &["curves.png", "metrics.csv"]);
+    let (curves, (svg, _), (png, png_body)) = curves_of(&svg_only);
+    assert_eq!((curves, svg, png), (true, 200, 404));
+    assert!(
+        error(&png_body).ends_with("no curves: the run has no curves.png and no metrics.csv"),
+        "{}",
+        error(&png_body)
+    );
+    // Nothing at all.
+    let none = copy("none", &["curves.svg", "curves.png", "metrics.csv"]);
+    let (curves, (svg, _), _) = curves_of(&none);
+    assert_eq!((curves, svg), (false, 404));
 }

@@ -23,20 +23,24 @@
 //! that is not UTF-8 or not the JSON asked for, a POST that does not say it
 //! is JSON (415), a body over [`MAX_BODY`] bytes (413, refused on its declared
 //! length before it is read), a body that does not arrive within
-//! [`BODY_TIMEOUT`] (408), an unknown path (404; nothing is ever read from the
-//! file system by path, so no path reaches outside), a known path with the
-//! wrong method (405), and, while it listens on a loopback address, a `Host`
-//! that is not one (403: a web page elsewhere cannot reach it by DNS
-//! rebinding). A 5xx status is a bug, or a `metrics.csv` too damaged to draw.
+//! [`BODY_TIMEOUT`] or headers that do not arrive within
+//! [`Limits::header_timeout`] (408), an unknown path (404; nothing is ever
+//! read from the file system by path, so no path reaches outside), a known
+//! path with the wrong method (405), a request that names no host, two, or
+//! another in its request line than in its `Host` (400), and, while it
+//! listens on a loopback address, a request naming a host other than
+//! `localhost` or that address (403: a web page elsewhere cannot reach it by
+//! DNS rebinding; `host.rs`). A 5xx status is a bug.
 //!
-//! It runs on axum (hyper and tokio). Each connection is a task of its own,
-//! so a client that stalls holds up no one; the model answers one request at
-//! a time behind a lock, on tokio's blocking threads, so reading the page
-//! never waits for it.
+//! It runs on hyper and tokio (`server.rs`), with a limit on everything a
+//! client controls: header time, body size and time, connections, the time to
+//! take an answer, and the model's work (one request at a time, each bounded
+//! by [`MAX_CHARS`] and [`MAX_BEAM`]). Each connection is a task of its own,
+//! so a client that stalls holds up no one; the model answers on tokio's
+//! blocking threads, so reading the page never waits for it.
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use burn::prelude::*;
@@ -46,8 +50,14 @@ use serde_json::{Value, json};
 use crate::TrainError;
 use crate::report::curves::{self, Curves};
 use crate::report::picture::Format;
+use crate::run_dir::RunDir;
 use crate::task::{Decoding, Trained, UnknownWords};
 use crate::training::{self, OpenRun};
+
+mod host;
+mod server;
+
+pub use server::{Limits, MAX_HEADER, Server, WRITE_TIMEOUT};
 
 /// The explorer's page, served at `/`.
 pub const PAGE: &str = include_str!("page.html");
@@ -64,7 +74,7 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// A run opened for exploring: its model, and what `/api/run` says of it.
 pub struct Explorer {
     model: Mutex<Box<dyn Trained>>,
-    run: PathBuf,
+    curves: RunCurves,
     info: Value,
 }
 
@@ -99,14 +109,15 @@ impl Explorer {
             "config": saved,
             "summary": summary,
             "limits": {"max_chars": MAX_CHARS, "max_beam": MAX_BEAM},
-            "curves": run.join(curves::SVG).is_file() || dir.metrics_path().is_file(),
         });
+        let curves = RunCurves::open(&dir);
+        info["curves"] = json!(curves.svg.is_some() || curves.metrics.is_ok());
         if let Value::Object(info) = &mut info {
             info.extend(trained.describe());
         }
         Ok(Self {
             model: Mutex::new(trained),
-            run: run.to_path_buf(),
+            curves,
             info,
         })
     }
@@ -138,30 +149,28 @@ impl Explorer {
     }
 
     /// The run's curves: the file training wrote, else drawn from
-    /// `metrics.csv` (runs of earlier releases).
+    /// `metrics.csv` (runs of earlier releases), else a 404 saying why not.
     fn curves(&self, format: Format) -> Reply {
-        let (name, kind) = match format {
-            Format::Svg => (curves::SVG, "image/svg+xml"),
-            Format::Png => (curves::PNG, "image/png"),
+        let (name, kind, file, drawn) = match format {
+            Format::Svg => (curves::SVG, "image/svg+xml", &self.curves.svg, &self.curves.drawn[0]),
+            Format::Png => (curves::PNG, "image/png", &self.curves.png, &self.curves.drawn[1]),
         };
-        if let Ok(bytes) = std::fs::read(self.run.join(name)) {
-            return Reply::new(200, kind, bytes);
+        if let Some(bytes) = file {
+            return Reply::new(200, kind, bytes.clone());
         }
-        let metrics = crate::run_dir::RunDir::new(&self.run).metrics_path();
-        let Ok(csv) = std::fs::read_to_string(&metrics) else {
-            return Reply::error(
-                404,
-                format!(
-                    "{}: no curves: the run has no {name} and no metrics.csv",
-                    self.run.display()
-                ),
-            );
+        let curves = match &self.curves.metrics {
+            Ok(curves) => curves,
+            Err(why) => {
+                return Reply::error(
+                    404,
+                    format!("{}: no curves: the run has no {name} and {why}", self.curves.run),
+                );
+            }
         };
-        let drawn = Curves::from_csv(self.run.display().to_string(), &csv)
-            .and_then(|curves| crate::report::picture::render(&curves, format));
+        let drawn = drawn.get_or_init(|| crate::report::picture::render(curves, format).map_err(|e| e.to_string()));
         match drawn {
-            Ok(bytes) => Reply::new(200, kind, bytes),
-            Err(e) => Reply::error(500, format!("{}: {e}", metrics.display())),
+            Ok(bytes) => Reply::new(200, kind, bytes.clone()),
+            Err(e) => Reply::error(500, format!("{}: cannot draw its metrics.csv: {e}", self.curves.run)),
         }
     }
 
@@ -261,6 +270,56 @@ impl Explorer {
     }
 }
 
+/// A run's training curves, found once when it is opened, so that
+/// `/api/run` and `/api/curves.*` say the same of them.
+struct RunCurves {
+    /// The run's directory, as its messages name it.
+    run: String,
+    /// `curves.svg` and `curves.png` as training wrote them, where it did.
+    svg: Option<Vec<u8>>,
+    png: Option<Vec<u8>>,
+    /// Where one of them is missing: the curves in `metrics.csv`, or why there are none to draw
+    /// (`no metrics.csv`, `its metrics.csv is not UTF-8 ...`).
+    metrics: Result<Curves, String>,
+    /// The SVG and the PNG drawn from `metrics`, each the first time it is asked for.
+    drawn: [OnceLock<Result<Vec<u8>, String>>; 2],
+}
+
+impl RunCurves {
+    fn open(dir: &RunDir) -> Self {
+        let read = |name: &str| std::fs::read(dir.path().join(name)).ok();
+        let (svg, png) = (read(curves::SVG), read(curves::PNG));
+        let run = dir.path().display().to_string();
+        let metrics = Self::read_metrics(dir, &run);
+        Self {
+            run,
+            svg,
+            png,
+            metrics,
+            drawn: Default::default(),
+        }
+    }
+
+    /// The curves in the run's `metrics.csv`, or why there are none.
+    fn read_metrics(dir: &RunDir, run: &str) -> Result<Curves, String> {
+        let bytes = std::fs::read(dir.metrics_path()).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no metrics.csv".to_string(),
+            _ => format!("its metrics.csv cannot be read: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "its metrics.csv is not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let curves = Curves::from_csv(run, &text).map_err(|e| format!("its {e}"))?;
+        if curves.metrics().is_empty() {
+            return Err("its metrics.csv holds no values".into());
+        }
+        Ok(curves)
+    }
+}
+
 /// The path of `url` when `method` is the one it takes (HEAD for GET too:
 /// the HTTP layer drops the body), or the 404 or 405 reply.
 fn route<'a>(method: &str, url: &'a str) -> Result<&'a str, Reply> {
@@ -349,165 +408,6 @@ impl Reply {
         self.headers.push((name, value.to_string()));
         self
     }
-}
-
-/// A bound explorer, ready to [`run`](Self::run).
-pub struct Server {
-    listener: std::net::TcpListener,
-    explorer: Arc<Explorer>,
-    address: SocketAddr,
-}
-
-impl Server {
-    /// Listens on `host:port` (port 0: one the system picks) for `explorer`.
-    ///
-    /// # Errors
-    ///
-    /// `TrainError::Io` when the address cannot be bound (in use, say).
-    pub fn bind(explorer: Explorer, host: IpAddr, port: u16) -> Result<Self, TrainError> {
-        let wanted = SocketAddr::new(host, port);
-        let failed = |e: std::io::Error| TrainError::Io(format!("cannot listen on {wanted}: {e}"));
-        let listener = std::net::TcpListener::bind(wanted).map_err(failed)?;
-        listener.set_nonblocking(true).map_err(failed)?;
-        let address = listener.local_addr().map_err(failed)?;
-        Ok(Self {
-            listener,
-            explorer: Arc::new(explorer),
-            address,
-        })
-    }
-
-    /// The address it listens on.
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
-    /// Answers requests until the process ends.
-    ///
-    /// # Errors
-    ///
-    /// `TrainError::Io` when the runtime cannot start or the listener fails.
-    pub fn run(self) -> Result<(), TrainError> {
-        let address = self.address;
-        let failed = |e: std::io::Error| TrainError::Io(format!("the explorer on {address} stopped: {e}"));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(failed)?;
-        runtime
-            .block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                let app = axum::Router::new().fallback(handle).with_state(Arc::new(Shared {
-                    explorer: self.explorer,
-                    loopback: address.ip().is_loopback(),
-                }));
-                axum::serve(listener, app).await
-            })
-            .map_err(failed)
-    }
-}
-
-/// What every request's handler reads.
-struct Shared {
-    explorer: Arc<Explorer>,
-    /// Whether the server listens on a loopback address (and so checks `Host`).
-    loopback: bool,
-}
-
-/// One request, whatever its path: checks what can be checked before the
-/// body is read, reads it within [`MAX_BODY`] and [`BODY_TIMEOUT`], then
-/// answers on a blocking thread (the model is not async).
-async fn handle(
-    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let method = parts.method.as_str().to_string();
-    let url = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
-    let reply = match check(&shared, &parts, &method, &url) {
-        Err(reply) => reply,
-        Ok(()) => match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
-            Err(_) => Reply::error(
-                408,
-                format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
-            ),
-            Ok(Err(e)) if is_too_long(&e) => Reply::error(413, format!("the body is over {MAX_BODY} bytes")),
-            Ok(Err(e)) => Reply::error(400, format!("cannot read the body: {e}")),
-            Ok(Ok(bytes)) => {
-                let explorer = Arc::clone(&shared.explorer);
-                let (m, u) = (method.clone(), url.clone());
-                // A panic in a handler ends its blocking task, not the server: it answers 500.
-                tokio::task::spawn_blocking(move || explorer.answer(&m, &u, &bytes))
-                    .await
-                    .unwrap_or_else(|_| Reply::error(500, "internal error; see the server's log".into()))
-            }
-        },
-    };
-    tracing::info!("{method} {} -> {}", printable(&url), reply.status);
-    let mut response = axum::response::Response::new(axum::body::Body::from(reply.body));
-    *response.status_mut() =
-        axum::http::StatusCode::from_u16(reply.status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = response.headers_mut();
-    let fixed = [
-        ("content-type", reply.content_type.to_string()),
-        ("cache-control", "no-store".to_string()),
-    ];
-    for (name, value) in fixed.into_iter().chain(reply.headers) {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    }
-    response
-}
-
-/// What is refused before the body is read: a `Host` that is not loopback
-/// while the server is; an unknown path or a wrong method; a POST that does
-/// not say it is JSON; a declared length over [`MAX_BODY`].
-fn check(shared: &Shared, parts: &axum::http::request::Parts, method: &str, url: &str) -> Result<(), Reply> {
-    let header = |name: axum::http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    if shared.loopback {
-        let host = header(axum::http::header::HOST).unwrap_or("");
-        let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
-        if !matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
-            return Err(Reply::error(
-                403,
-                format!(
-                    "Host `{}` is not a loopback address, and this server listens on one",
-                    printable(host)
-                ),
-            ));
-        }
-    }
-    route(method, url)?;
-    if method == "POST" {
-        let kind = header(axum::http::header::CONTENT_TYPE).unwrap_or("");
-        if kind.split(';').next().map(str::trim) != Some("application/json") {
-            return Err(Reply::error(
-                415,
-                format!(
-                    "POST a JSON body with Content-Type: application/json, not `{}`",
-                    printable(kind)
-                ),
-            ));
-        }
-    }
-    let declared = header(axum::http::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(Reply::error(413, format!("the body is over {MAX_BODY} bytes")));
-    }
-    Ok(())
-}
-
-/// Whether reading a body failed on [`MAX_BODY`].
-fn is_too_long(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = e.source();
-    }
-    false
 }
 
 #[cfg(test)]
