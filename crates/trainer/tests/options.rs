@@ -497,7 +497,7 @@ fn a_catalog_gets_fuzzy_suggestions_and_keeps_the_rest() {
         dir.path().join("bad-out.po").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("at line 2"), "{}", text(&out));
+    assert!(text(&out).contains("bad.po:2: "), "{}", text(&out));
     assert!(!dir.path().join("bad-out.po").exists(), "nothing written");
 }
 

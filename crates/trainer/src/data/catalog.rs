@@ -2,7 +2,8 @@
 //! untranslated entry the model can handle gets its translation, marked `fuzzy` for a translator to
 //! review, with the model's score in a translator comment; the entries left untranslated are
 //! counted by why. The catalog is read and written with `rspolib`, as [`super::gettext`] reads the
-//! catalogs a model trains on.
+//! catalogs a model trains on, and checked first ([`super::gettext_check`]): a malformed catalog is
+//! an error naming its line, and nothing is written.
 //!
 //! A suggestion is written only when a translator can trust it:
 //! - the message has no placeholder, by pattern (`%s`, `%(name)r`, `{0}`) or by the entry's own
@@ -14,8 +15,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rspolib::{POEntry, POFile};
+
 use crate::TrainError;
 use crate::data::gettext::{is_format_flag, normalise, unsuitable};
+use crate::data::gettext_check::{check_po, read_po};
 use crate::data::tokenize::tokenize;
 
 /// What [`fill`] did.
@@ -108,8 +112,8 @@ pub fn untrustworthy(words: &[String]) -> Option<&'static str> {
 ///
 /// # Errors
 ///
-/// If `output` is `input` (it is never overwritten), `input` cannot be read or parsed (the message
-/// names the line), `suggest` fails, or `output` cannot be written (it is written whole or not at
+/// If `output` is `input` (it is never overwritten), `input` cannot be read or is malformed
+/// (`FILE:LINE: what is wrong`, [`read_po`]), `suggest` fails, or `output` cannot be written (it is written whole or not at
 /// all).
 pub fn fill(
     input: &Path,
@@ -127,10 +131,7 @@ pub fn fill(
             output.display()
         )));
     }
-    let text = std::fs::read_to_string(input)
-        .map_err(|e| TrainError::Input(format!("{}: cannot read: {e}", input.display())))?;
-    let mut catalog =
-        rspolib::pofile(text.as_str()).map_err(|e| TrainError::Input(format!("{}: {e}", input.display())))?;
+    let mut catalog = read_po(input)?;
     let mut summary = CatalogSummary::default();
     let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     for entry in catalog.entries.iter_mut().filter(|e| !e.obsolete) {
@@ -185,6 +186,94 @@ pub fn fill(
         summary.suggested += 1;
     }
     summary.skipped = skipped.into_iter().map(|(why, n)| (why.to_string(), n)).collect();
-    crate::files::write(output, catalog.to_string().as_bytes(), "catalog")?;
+    let text = catalog_text(&catalog);
+    // What is written must read back: a writer's slip is refused here, not left to a translator.
+    if let Err(error) = check_po(output, text.as_bytes()) {
+        return Err(TrainError::Io(format!(
+            "{} not written: the catalog made from {} would not read back ({error}); please report it",
+            output.display(),
+            input.display()
+        )));
+    }
+    crate::files::write(output, text.as_bytes(), "catalog")?;
     Ok(summary)
+}
+
+/// The widest line, in columns, that rspolib 0.1.2 writes as it is; it wraps wider ones.
+const WRAP: usize = 78;
+
+/// `catalog` as text, as rspolib's `Display` writes it (header, metadata, entries, obsolete entries
+/// last), except that an entry with a comment line wider than [`WRAP`] is written unwrapped:
+/// rspolib wraps such a line without its `# ` or `#. `, into lines that no longer read.
+fn catalog_text(catalog: &POFile) -> String {
+    let mut text = match catalog.header.as_deref() {
+        None | Some("") => "#\n".to_string(),
+        Some(header) => header
+            .lines()
+            .map(|line| {
+                if line.is_empty() {
+                    "#\n".into()
+                } else {
+                    format!("# {line}\n")
+                }
+            })
+            .collect(),
+    };
+    text.push_str(&rspolib::po_metadata_entry_to_string(
+        &catalog.metadata_as_entry(),
+        catalog.metadata_is_fuzzy,
+    ));
+    text.push('\n');
+    let (live, obsolete): (Vec<&POEntry>, Vec<&POEntry>) = catalog.entries.iter().partition(|e| !e.obsolete);
+    for entry in live.into_iter().chain(obsolete) {
+        // Bytes bound columns from above (a wide character takes three or four), so this errs on
+        // the safe side; the prefix and a space take two columns more.
+        let wide = [&entry.tcomment, &entry.comment]
+            .into_iter()
+            .flatten()
+            .flat_map(|comment| comment.lines())
+            .any(|line| line.len() + 2 > WRAP);
+        let width = if wide { usize::MAX / 4 } else { WRAP };
+        text.push_str(&entry.to_string_with_wrapwidth(width));
+        text.push('\n');
+    }
+    text.pop();
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_comments_keep_their_marks_and_the_catalog_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, output) = (dir.path().join("in.po"), dir.path().join("out.po"));
+        let long = "a translator comment well over the seventy-eight columns that rspolib wraps at";
+        let catalog = format!(
+            "# The header.\nmsgid \"\"\nmsgstr \"Language: fr\\n\"\n\n# {long}\n#. {long}\nmsgid \"Open the              file\"\nmsgstr \"\"\n\n#~ msgid \"Gone\"\n#~ msgstr \"Parti\"\n"
+        );
+        std::fs::write(&input, &catalog).unwrap();
+        let options = FillOptions {
+            max_words: 12,
+            min_score: -1.0,
+        };
+        let summary = fill(&input, &output, options, |_| {
+            Ok(Suggestion {
+                text: "ouvrir le fichier".into(),
+                words: vec!["ouvrir".into(), "le".into(), "fichier".into()],
+                score: -0.25,
+            })
+        })
+        .unwrap();
+        assert_eq!(summary.suggested, 1);
+        let written = std::fs::read_to_string(&output).unwrap();
+        assert!(written.starts_with("# The header.\n"), "{written}");
+        assert!(written.contains(&format!("\n# {long}\n")), "{written}");
+        assert!(written.contains(&format!("\n#. {long}\n")), "{written}");
+        let read = read_po(&output).unwrap();
+        assert_eq!(read.metadata["Language"], "fr");
+        assert_eq!(read.entries[0].msgstr.as_deref(), Some("ouvrir le fichier"));
+        assert!(read.entries[1].obsolete);
+    }
 }

@@ -2,9 +2,10 @@
 //! of installed software's messages, human work that every Debian or Ubuntu
 //! machine carries in `/usr/share/locale/fr/LC_MESSAGES/*.mo`.
 //!
-//! [`read_catalogs`] reads `.mo` and `.po` files (with `rspolib`), keeps the
-//! messages a word-level translator can learn from, and counts what each
-//! filter dropped:
+//! [`read_catalogs`] reads `.mo` and `.po` files (with `rspolib`, behind the
+//! checks of [`gettext_check`]: a malformed catalog is an error naming its
+//! file and line), keeps the messages a word-level translator can learn
+//! from, and counts what each filter dropped:
 //!
 //! - **plural** entries (`msgid_plural`) and entries with a **context**
 //!   (`msgctxt`), whose one English string stands for several French ones;
@@ -37,6 +38,7 @@ use regex::Regex;
 use sha2::Digest as _;
 
 use crate::TrainError;
+use crate::data::gettext_check;
 use crate::data::tatoeba::SentencePair;
 use crate::run_dir::RunDir;
 
@@ -235,19 +237,19 @@ pub fn catalog_files(source: &Path) -> Result<(Vec<PathBuf>, usize), TrainError>
     Ok((files, duplicates))
 }
 
-/// The entries of one catalog, `.mo` or `.po`, headers left out.
+/// The entries of one catalog, `.mo` or `.po`, headers left out. The file is checked before
+/// `rspolib` reads it ([`gettext_check`]), so a malformed one is an error, never a panic or an
+/// allocation larger than the file.
 ///
 /// # Errors
 ///
-/// If the file cannot be read or does not parse; a `.po`'s message names
-/// the line.
+/// If the file cannot be read or is malformed: `FILE:LINE: what is wrong` for a `.po`, `FILE: what
+/// is wrong` for a `.mo`.
 pub fn read_catalog(path: &Path) -> Result<Vec<Entry>, TrainError> {
     let is_po = path.extension().is_some_and(|e| e == "po");
-    let fail = |e: String| TrainError::Input(format!("{}: {e}", path.display()));
     let translated = |s: Option<String>| s.filter(|s| !s.is_empty());
     let entries: Vec<Entry> = if is_po {
-        let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        let file = rspolib::pofile(text.as_str()).map_err(|e| fail(e.to_string()))?;
+        let file = gettext_check::read_po(path)?;
         file.entries
             .into_iter()
             .filter(|e| !e.obsolete)
@@ -260,16 +262,23 @@ pub fn read_catalog(path: &Path) -> Result<Vec<Entry>, TrainError> {
             })
             .collect()
     } else {
-        let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        let file = rspolib::mofile(bytes).map_err(|e| fail(e.to_string()))?;
+        let file = gettext_check::read_mo(path)?;
         file.entries
             .into_iter()
-            .map(|e| Entry {
-                plural: e.msgid_plural.is_some(),
-                french: translated(e.msgstr),
-                formatted: false,
-                context: e.msgctxt,
-                english: e.msgid,
+            .map(|e| {
+                // rspolib 0.1.2 splits a `.mo` key, `CONTEXT\x04MSGID`, the wrong way round: its
+                // `msgid` is the context and its `msgctxt` the message.
+                let (context, english) = match e.msgctxt {
+                    Some(message) => (Some(e.msgid), message),
+                    None => (None, e.msgid),
+                };
+                Entry {
+                    plural: e.msgid_plural.is_some(),
+                    french: translated(e.msgstr),
+                    formatted: false,
+                    context,
+                    english,
+                }
             })
             .collect()
     };
@@ -644,15 +653,61 @@ mod tests {
         let bad = dir.path().join("bad.po");
         std::fs::write(&bad, "msgid \"Open\"\nmsgstr \"Ouvrir\nmsgid \"x\"\n").unwrap();
         let error = read_catalogs(&bad, &[]).unwrap_err().to_string();
-        assert!(error.starts_with(&format!("{}: ", bad.display())), "{error}");
-        assert!(error.contains("line"), "{error}");
+        assert_eq!(
+            error,
+            format!("{}:2: `\"Ouvrir`: the string has no closing quote", bad.display())
+        );
         let mo = dir.path().join("bad.mo");
         std::fs::write(&mo, b"not a catalog").unwrap();
-        assert!(
-            read_catalogs(&mo, &[])
-                .unwrap_err()
-                .to_string()
-                .starts_with(&format!("{}: ", mo.display()))
+        assert_eq!(
+            read_catalogs(&mo, &[]).unwrap_err().to_string(),
+            format!(
+                "{}: 13 bytes: too short for a .mo file, whose header alone is 28",
+                mo.display()
+            )
         );
+    }
+
+    /// A little-endian `.mo` file of `(key, translation)` strings, as `msgfmt` lays one out:
+    /// header, the two tables, then the strings, each ended by a NUL.
+    fn mo_file(strings: &[(&str, &str)]) -> Vec<u8> {
+        let count = strings.len() as u32;
+        let (originals, translations) = (28, 28 + 8 * count);
+        let mut data = Vec::new();
+        let mut tables = Vec::new();
+        let start = 28 + 16 * count;
+        for text in strings.iter().map(|s| s.0).chain(strings.iter().map(|s| s.1)) {
+            tables.push((text.len() as u32, start + data.len() as u32));
+            data.extend(text.as_bytes());
+            data.push(0);
+        }
+        let mut bytes = Vec::new();
+        for word in [rspolib::MAGIC, 0, count, originals, translations, 0, 0] {
+            bytes.extend(word.to_le_bytes());
+        }
+        for (length, offset) in tables {
+            bytes.extend(length.to_le_bytes());
+            bytes.extend(offset.to_le_bytes());
+        }
+        bytes.extend(data);
+        bytes
+    }
+
+    #[test]
+    fn a_mo_entry_keeps_its_context_and_its_message_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("context.mo");
+        let strings = [
+            ("", "Content-Type: text/plain; charset=UTF-8\n"),
+            ("menu\u{4}Open the file", "Ouvrir le fichier"),
+            ("one file\0many files", "un fichier\0des fichiers"),
+        ];
+        std::fs::write(&path, mo_file(&strings)).unwrap();
+        let entries = read_catalog(&path).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].context.as_deref(), Some("menu"));
+        assert_eq!(entries[0].english, "Open the file");
+        assert_eq!(entries[0].french.as_deref(), Some("Ouvrir le fichier"));
+        assert_eq!((entries[1].english.as_str(), entries[1].plural), ("one file", true));
     }
 }

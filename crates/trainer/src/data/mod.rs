@@ -23,6 +23,7 @@ pub mod codec;
 pub mod corpus;
 pub mod french;
 pub mod gettext;
+pub mod gettext_check;
 pub mod reverse;
 pub mod subword;
 pub mod tatoeba;
