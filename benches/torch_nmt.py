@@ -103,7 +103,7 @@ The models:
   self-attention, no pre-trained word vectors, teacher forcing 1 (no scheduled sampling); source
   and target embeddings ``d_embed`` wide, states ``d_hidden``.  Decoding steps it one token at a
   time; each step's Bahdanau weights are the attention row of the token it emits.
-- ``transformer``: source and target embeddings (``nn.Embedding``, N(0, 1), d_model wide) scaled
+- ``transformer``: source and target embeddings (``nn.Embedding``, N(0, 1/d_model), d_model wide) scaled
   by ``sqrt(d_model)``, plus positions (``positions``: ``sinusoidal``, Burn's
   ``PositionalEncoding``, ``pe[p, 2i] = sin(p w_i)``, ``pe[p, 2i+1] = cos(p w_i)``,
   ``w_i = exp(-2i ln(10000) / d_model)``; ``learned``, an ``nn.Embedding(max_tokens + 1,
@@ -126,7 +126,10 @@ The models:
 
 Training (``tasks/seq2seq.rs``, ``session.rs``), both models:
 
-- the training split, filtered as above, batched as torch_translate.py's ``epoch_steps``: each
+- with ``batching = "by-length"`` (attn's ``--batching by-length``): the pairs shuffled by the
+  run's seed, sorted by target then source length, cut into batches once, and the batches shuffled
+  each epoch, ``--devices`` of them a step (``length_batches``);
+- otherwise the training split, filtered as above, batched as torch_translate.py's ``epoch_steps``: each
   epoch shuffled by the run's seed (a ``torch.Generator`` per device slice, seeded
   ``seed * 1000 + k``), ``batch_size`` pairs a batch, each padded to its longest source and
   target; with ``--devices N``, N batches a step, their gradients summed (each device batch's loss
@@ -606,6 +609,10 @@ class TransformerPeer(nn.Module):
         shared = c["embeddings"] == "shared"
         self.source_embedding = nn.Embedding(src_vocab, d)
         self.target_embedding = None if shared else nn.Embedding(tgt_vocab, d)
+        # attn's init (models::seq2seq_transformer): N(0, 1/d), as fairseq's.
+        for embedding in (self.source_embedding, self.target_embedding):
+            if embedding is not None:
+                nn.init.normal_(embedding.weight, mean=0.0, std=d**-0.5)
         self.learned = nn.Embedding(positions, d) if c["positions"] == "learned" else None
         pe = sinusoids(positions, d) if c["positions"] == "sinusoidal" else None
         self.register_buffer("pe", pe, persistent=False)
@@ -724,6 +731,16 @@ def step_loss(model, step, device, smoothing, vocab):
     return (token_loss * weight.reshape(-1)).sum(), tokens
 
 
+def length_batches(pairs, batch_size, seed):
+    """attn's ``batching = "by-length"`` (``session::by_length``): the pairs shuffled by the seed,
+    sorted (stably) by target then source length, cut into batches of ``batch_size``; returns the
+    batches, fixed for the run, and the generator that orders them anew each epoch."""
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(pairs), generator=generator).tolist()
+    order.sort(key=lambda i: (len(pairs[i][1]), len(pairs[i][0])))
+    return [[pairs[i] for i in order[j : j + batch_size]] for j in range(0, len(order), batch_size)], generator
+
+
 def train(model, train_pairs, c, args, device, width, tgt_vocab, valid_pairs):
     """Trains until the budget, the epochs or (neither given) the run's epochs; returns the record."""
     devices, batch_size = args.devices, c["batch_size"]
@@ -735,13 +752,22 @@ def train(model, train_pairs, c, args, device, width, tgt_vocab, valid_pairs):
     )
     parameters = list(model.parameters())
     generators = [torch.Generator().manual_seed(c["seed"] * 1000 + k) for k in range(devices)]
+    by_length = c.get("batching", "random") == "by-length"
+    if by_length:
+        fixed, order_generator = length_batches(train_pairs, batch_size, c["seed"])
     clip, smoothing = c["grad_clip"], c["label_smoothing"]
     losses, rows, spent, t, tokens, rate, stop = [], [], 0.0, 0, 0, c["learning_rate"], False
     while not stop and (max_epochs is None or len(rows) < max_epochs):
         model.train()
         started = time.perf_counter()
         epoch_losses = []
-        for step in epoch_steps(train_pairs, devices, batch_size, generators):
+        if by_length:
+            order = torch.randperm(len(fixed), generator=order_generator).tolist()
+            batches = [fixed[i] for i in order]
+            steps = [batches[k : k + devices] for k in range(0, len(batches), devices)]
+        else:
+            steps = epoch_steps(train_pairs, devices, batch_size, generators)
+        for step in steps:
             t += 1
             rate = learning_rate(c["schedule"], c["learning_rate"], t, c["warmup_steps"], total, width)
             for group in optimizer.param_groups:

@@ -37,7 +37,7 @@ use attention_core::{
     NormPlacement, PositionKind, TransformerBlockConfig, Weights,
 };
 use burn::module::Module;
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::Int;
 use serde::{Deserialize, Serialize};
@@ -184,10 +184,22 @@ impl TransformerSeq2SeqConfig {
         }
         let block = self.block();
         let pre_norm = || (self.norm == NormPlacement::Pre).then(|| LayerNormConfig::new(self.d_model).init(device));
+        // Embeddings drawn from N(0, 1/d), as fairseq and Vaswani et al.'s tensor2tensor draw them:
+        // scaled by sqrt(d) they enter at unit variance, beside the positions' unit-sized
+        // sinusoids, and a shared matrix as the output layer gives logits of unit scale. Burn's
+        // default N(0, 1) gave inputs 16 times the positions at width 256 and, shared, a mean
+        // loss of 156 over the first epoch on the gettext corpus with label smoothing 0.1, where
+        // uniform predictions score 9.
+        let embedding = |vocab: usize| {
+            EmbeddingConfig::new(vocab, self.d_model).with_initializer(Initializer::Normal {
+                mean: 0.0,
+                std: (self.d_model as f64).powf(-0.5),
+            })
+        };
         let separate = self.embeddings == EmbeddingSharing::Separate;
         TransformerSeq2Seq {
-            source_embedding: EmbeddingConfig::new(self.src_vocab, self.d_model).init(device),
-            target_embedding: separate.then(|| EmbeddingConfig::new(self.tgt_vocab, self.d_model).init(device)),
+            source_embedding: embedding(self.src_vocab).init(device),
+            target_embedding: separate.then(|| embedding(self.tgt_vocab).init(device)),
             positions: AbsolutePositions::new(self.positions, self.max_len, self.d_model, device),
             encoder: (0..self.n_encoder_layers).map(|_| block.init_encoder(device)).collect(),
             decoder: (0..self.n_decoder_layers).map(|_| block.init_decoder(device)).collect(),

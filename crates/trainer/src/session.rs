@@ -214,6 +214,77 @@ impl Session<'_> {
         })
     }
 
+    /// [`train_loader`](Self::train_loader), with the items cut into batches as `batching` says:
+    /// [`Batching::ByLength`] sorts them by `length` (a seeded shuffle first, so that items of one
+    /// length are in random order), cuts the sorted list into batches, and shuffles the batches
+    /// each epoch; the batches stay the same from one epoch to the next.
+    ///
+    /// # Errors
+    ///
+    /// As [`train_loader`](Self::train_loader).
+    pub fn train_loader_by<I, O, K: Ord>(
+        &self,
+        batcher: impl Batcher<I, O> + 'static,
+        items: Vec<I>,
+        batching: Batching,
+        length: impl Fn(&I) -> K,
+    ) -> Result<Arc<dyn DataLoader<O>>, TrainError>
+    where
+        I: Send + Sync + Clone + std::fmt::Debug + 'static,
+        O: Send + Clone + std::fmt::Debug + 'static,
+    {
+        if batching == Batching::Random {
+            return self.train_loader(batcher, items);
+        }
+        let groups = by_length(items, self.common.batch_size, self.common.seed, length);
+        Ok(match crate::distributed::current() {
+            Some(rank) => {
+                let items = groups.iter().map(Vec::len).sum();
+                crate::distributed::check_batches(rank, self.common.batch_size, items)?;
+                self.groups_loader(Flatten(crate::distributed::Sharded::new(batcher, rank)), groups)
+            }
+            None => self.groups_loader(Flatten(batcher), groups),
+        })
+    }
+
+    /// The validation split's loader, cut into batches as `batching` says (in a fixed order).
+    pub fn loader_by<I, O, K: Ord>(
+        &self,
+        batcher: impl Batcher<I, O> + 'static,
+        items: Vec<I>,
+        batching: Batching,
+        length: impl Fn(&I) -> K,
+    ) -> Arc<dyn DataLoader<O>>
+    where
+        I: Send + Sync + Clone + std::fmt::Debug + 'static,
+        O: Send + Clone + std::fmt::Debug + 'static,
+    {
+        match batching {
+            Batching::Random => self.loader(batcher, items),
+            Batching::ByLength => self.groups_loader(
+                Flatten(batcher),
+                by_length(items, self.common.batch_size, self.common.seed, length),
+            ),
+        }
+    }
+
+    /// One batch an item: each item is a batch already.
+    fn groups_loader<I, O>(
+        &self,
+        batcher: impl Batcher<Vec<I>, O> + 'static,
+        groups: Vec<Vec<I>>,
+    ) -> Arc<dyn DataLoader<O>>
+    where
+        I: Send + Sync + Clone + std::fmt::Debug + 'static,
+        O: Send + Clone + std::fmt::Debug + 'static,
+    {
+        DataLoaderBuilder::new(batcher)
+            .batch_size(1)
+            .shuffle(self.common.seed)
+            .set_device(self.device.clone())
+            .build(InMemDataset::new(groups))
+    }
+
     /// Batches this run's items on its device, shuffled with its seed.
     pub fn loader<I, O>(&self, batcher: impl Batcher<I, O> + 'static, items: Vec<I>) -> Arc<dyn DataLoader<O>>
     where
@@ -375,6 +446,50 @@ impl Session<'_> {
         };
         write_json(&self.run.summary_path(), &run_summary)?;
         Ok(run_summary)
+    }
+}
+
+/// How a training split is cut into batches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Batching {
+    /// Items drawn at random for each batch, anew each epoch.
+    #[default]
+    Random,
+    /// Items of about the same length together, the batches in random order: less padding, as
+    /// the translation toolkits batch (on the gettext corpus's subwords, 87% and 99% of the
+    /// source and target positions are words, against 28% and 32% at random).
+    ByLength,
+}
+
+/// `items` sorted by `length` after a shuffle with `seed` (a stable sort: items of one length stay
+/// in random order), cut into batches of `batch_size`.
+///
+/// ```
+/// let batches = trainer::session::by_length(vec!["ccc", "a", "bb", "dddd", "e"], 2, 7, |s| s.len());
+/// let lengths: Vec<Vec<usize>> = batches.iter().map(|b| b.iter().map(|s| s.len()).collect()).collect();
+/// assert_eq!(lengths, [vec![1, 1], vec![2, 3], vec![4]]);
+/// ```
+pub fn by_length<I, K: Ord>(mut items: Vec<I>, batch_size: usize, seed: u64, length: impl Fn(&I) -> K) -> Vec<Vec<I>> {
+    use rand::SeedableRng as _;
+    use rand::seq::SliceRandom as _;
+    items.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    items.sort_by_key(|item| length(item));
+    let mut batches = Vec::with_capacity(items.len().div_ceil(batch_size.max(1)));
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        batches.push(items.by_ref().take(batch_size.max(1)).collect());
+    }
+    batches
+}
+
+/// A batcher of batches: the items of each, batched by the inner batcher as one.
+#[derive(Clone)]
+struct Flatten<B>(B);
+
+impl<I, O, B: Batcher<I, O>> Batcher<Vec<I>, O> for Flatten<B> {
+    fn batch(&self, groups: Vec<Vec<I>>, device: &Device) -> O {
+        self.0.batch(groups.into_iter().flatten().collect(), device)
     }
 }
 

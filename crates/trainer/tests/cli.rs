@@ -423,6 +423,29 @@ fn a_time_budget_ends_training_after_the_last_epoch_that_fits() {
 }
 
 #[test]
+fn batches_by_length_train_and_are_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut args = common::tiny_translate_args(&run, "3");
+    args.extend(["--d-hidden", "32", "--d-embed", "16", "--batching", "by-length"].map(String::from));
+    let out = attn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out));
+    let saved: serde_json::Value = serde_json::from_str(&run_dir_config(&run)).unwrap();
+    assert_eq!(saved["batching"], "by-length");
+    // It learns: the validation loss falls epoch after epoch, as with random batches.
+    let valid = common::metric(&run, "valid", "Loss");
+    assert_eq!(valid.len(), 3);
+    assert!(valid[2] < valid[0], "{valid:?}");
+    let out = attn(&["train", "translate", "--batching", "sorted"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("invalid value 'sorted' for '--batching <BATCHING>'"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn an_existing_run_is_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");

@@ -19,6 +19,9 @@ fn flip_middle(path: &Path) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// A change to a run's `config.json` or `vocab.json`.
+type Edit = dyn Fn(&mut serde_json::Value);
+
 /// Exit status 2, and `expected` in the output.
 fn refused(args: &[&str], expected: &str) {
     let out = attn(args);
@@ -101,7 +104,7 @@ fn a_damaged_config_or_vocabulary_is_refused_at_start_up() {
         std::fs::write(copy.join(file), json.to_string()).unwrap();
         copy
     };
-    let cases: [(&str, &dyn Fn(&mut serde_json::Value), &str); 4] = [
+    let cases: [(&str, &Edit, &str); 4] = [
         (
             "hidden",
             &|c| c["d_hidden"] = 0.into(),

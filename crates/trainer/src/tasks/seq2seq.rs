@@ -19,8 +19,8 @@ use burn::train::{InferenceStep, SequenceOutput, TrainOutput, TrainStep};
 use burn_std::ExecutionError;
 use models::{
     BeamConfig, CellKind, DecoderAttention, Direction, EmbeddingSharing, EncoderSelfAttention, InputFeeding,
-    LuongScore, RnnSeq2Seq, RnnSeq2SeqConfig, TeacherForcing, TransformerSeq2Seq, TransformerSeq2SeqConfig, Translate,
-    Translation,
+    LengthNorm, LuongScore, RnnSeq2Seq, RnnSeq2SeqConfig, TeacherForcing, TransformerSeq2Seq, TransformerSeq2SeqConfig,
+    Translate, Translation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ use crate::data::{BOS, EOS, PAD, Pair};
 use crate::metrics::{CorpusBleu, FiniteLoss};
 use crate::report::bleu::BleuCounts;
 use crate::run_dir::{RunDir, RunSummary};
-use crate::session::{CommonConfig, LossWeight, Session};
+use crate::session::{Batching, CommonConfig, LossWeight, Session};
 use crate::task::Decoding;
 
 /// The metrics every epoch of a sequence task records, as Burn names them.
@@ -58,6 +58,12 @@ pub struct Seq2SeqConfig {
     /// sides (transformer).
     #[arg(long)]
     pub embeddings: EmbeddingsName,
+    /// How the pairs are cut into batches: at random, or by length (pairs of
+    /// about the same length together, the batches in random order), which
+    /// pads less.
+    #[arg(long)]
+    #[serde(default)]
+    pub batching: Batching,
     /// The RNN's sizes and attention.
     #[serde(flatten)]
     #[command(flatten)]
@@ -75,6 +81,7 @@ impl Default for Seq2SeqConfig {
             teacher_forcing: 1.0,
             teacher_forcing_end: None,
             embeddings: EmbeddingsName::Separate,
+            batching: Batching::Random,
             rnn: RnnOptions::default(),
             transformer: TransformerOptions {
                 d_model: 64,
@@ -422,7 +429,7 @@ impl Seq2SeqModel {
             match decoding {
                 Decoding::Greedy => model.translate_greedy(source, lengths),
                 Decoding::Beam(width) => {
-                    model.translate_beam(source, lengths, BeamConfig::new(width, model.max_output_len()))
+                    model.translate_beam(source, lengths, beam_config(width, model.max_output_len()))
                 }
             }
         }
@@ -437,7 +444,7 @@ impl Seq2SeqModel {
     /// with `Decoding::Beam(width)`.
     pub fn n_best(&self, source: Tensor<2, Int>, width: usize) -> Vec<(f32, Translation)> {
         fn run<M: Translate>(model: &M, source: Tensor<2, Int>, width: usize) -> Vec<(f32, Translation)> {
-            model.translate_n_best(source, BeamConfig::new(width, model.max_output_len()))
+            model.translate_n_best(source, beam_config(width, model.max_output_len()))
         }
         match self {
             Seq2SeqModel::Rnn(model) => run(model, source, width),
@@ -470,6 +477,13 @@ pub struct Seq2SeqData {
 /// The common defaults of the sequence tasks before their own changes.
 pub fn common_defaults() -> CommonConfig {
     CommonConfig::default()
+}
+
+/// The beam search of `attn eval`, `translate` and `serve`: `width` hypotheses a sentence, ranked by
+/// their mean log-probability per token (OpenNMT-py's `-length_penalty avg`), the score a `.po`
+/// suggestion carries, so that the best hypothesis is the one whose score is shown.
+pub fn beam_config(width: usize, max_len: usize) -> BeamConfig {
+    BeamConfig::new(width, max_len).with_length_norm(LengthNorm::Average)
 }
 
 /// The parameters of the model [`fit`] builds for `data`, counted without allocating them.
@@ -525,8 +539,8 @@ pub fn fit(
     };
     let training = session
         .training(
-            session.train_loader(Seq2SeqBatcher, train)?,
-            session.loader(Seq2SeqBatcher, valid),
+            session.train_loader_by(Seq2SeqBatcher, train, config.batching, pair_length)?,
+            session.loader_by(Seq2SeqBatcher, valid, config.batching, pair_length),
         )
         .metrics((LossMetric::new(), AccuracyMetric::new().with_pad_token(PAD)))
         .metric_train_numeric(LearningRateMetric::new())
@@ -630,6 +644,12 @@ impl LossWeight for Seq2SeqBatch {
 /// Pads pairs into a [`Seq2SeqBatch`].
 #[derive(Clone, Debug, Default)]
 pub struct Seq2SeqBatcher;
+
+/// What [`Batching::ByLength`] sorts pairs by: the target's length (the decoder's steps), then the
+/// source's.
+fn pair_length(pair: &Pair) -> (usize, usize) {
+    (pair.target.len(), pair.source.len())
+}
 
 fn padded(rows: &[Vec<usize>], device: &Device) -> Tensor<2, Int> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(1);
