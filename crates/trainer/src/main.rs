@@ -239,7 +239,10 @@ fn run_train(command: TrainCommand) -> Result<(), TrainError> {
         let _universe = trainer::distributed::init()?;
         let result = train_with(command, args);
         if let (Err(error), Some(rank)) = (&result, trainer::distributed::current()) {
-            eprintln!("error: rank {}: {error}", rank.rank);
+            // One write: `eprintln!` writes its pieces one by one to the unbuffered stderr, and
+            // mpirun, forwarding each as it comes, printed its abort banner between them.
+            let line = format!("error: rank {}: {error}\n", rank.rank);
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
             trainer::distributed::abort(exit_code(error).into());
         }
         return result;
