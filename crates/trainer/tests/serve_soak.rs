@@ -7,40 +7,13 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 mod common;
-use common::train_tiny_rnn;
+use common::{Served, train_tiny_rnn};
 
-/// `attn serve --run RUN --port 0`, killed when dropped.
-struct Served {
-    child: std::process::Child,
-    address: String,
-}
-
+// What `/proc` says of the server (`Served` is this test crate's own type, in `common`).
 impl Served {
-    fn start(run: &std::path::Path) -> Self {
-        use std::io::BufRead as _;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_attn"))
-            .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("no address in `{line}`"))
-            .to_string();
-        Self { child, address }
-    }
-
     /// A field of `/proc/PID/status` in its own unit (`VmRSS` in kB, `Threads`).
     fn status(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
         status
             .lines()
             .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
@@ -51,13 +24,6 @@ impl Served {
     /// The resident memory, in MB.
     fn resident_mb(&self) -> u64 {
         self.status("VmRSS") / 1024
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -101,7 +67,7 @@ fn memory_and_threads_stay_bounded_under_bursts_of_requests() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("translate");
     train_tiny_rnn(&run);
-    let served = Served::start(&run);
+    let served = Served::start(&run, &[]);
     let at = served.address.as_str();
     for i in 0..20 {
         let (sentence, beam) = varied(i);

@@ -149,6 +149,11 @@ impl Served {
         Self { child, address }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the server; what it wrote to stderr.
     pub fn stop(mut self) -> String {
         use std::io::Read as _;
