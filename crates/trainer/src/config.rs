@@ -152,10 +152,10 @@ impl TrainConfig {
     ///
     /// # Errors
     ///
-    /// An unknown task or field, or a value of the wrong type.
+    /// An unknown task or field, or a value of the wrong type (the message names its field).
     pub fn from_map(map: Map<String, Value>) -> Result<Self, TrainError> {
-        let config: Self =
-            serde_json::from_value(Value::Object(map.clone())).map_err(|e| TrainError::Input(e.to_string()))?;
+        let config: Self = serde_json::from_value(Value::Object(map.clone()))
+            .map_err(|e| TrainError::Input(Self::naming_the_field(&map, &e)))?;
         // Flattened sections cannot deny unknown fields in serde; a key the
         // parsed config does not write back is one no section has.
         let known = config.to_map();
@@ -167,6 +167,39 @@ impl TrainConfig {
             )));
         }
         Ok(config)
+    }
+
+    /// Serde's `error` on `map`, with the field it is about: the sections are flattened, so serde
+    /// reads them as one map and says what a value of the wrong type is (`invalid type: string
+    /// "ten", expected usize`) but not whose. The field is the first whose value alone, set over
+    /// the defaults of the task `map` names (of any task, for the common fields, if it names none
+    /// there is), fails the same way; else a `task` that is not a task's name.
+    fn naming_the_field(map: &Map<String, Value>, error: &serde_json::Error) -> String {
+        let task = map
+            .get("task")
+            .and_then(Value::as_str)
+            .and_then(|task| Self::for_task(task).ok());
+        let defaults = task
+            .clone()
+            .or_else(|| Self::for_task(crate::tasks::NAMES[0]).ok())
+            .map(|config| config.to_map());
+        let field = defaults
+            .and_then(|defaults| {
+                map.iter()
+                    .filter(|(field, _)| *field != "task")
+                    .find_map(|(field, value)| {
+                        let mut alone = defaults.clone();
+                        alone.insert(field.clone(), value.clone());
+                        let same = serde_json::from_value::<Self>(Value::Object(alone))
+                            .is_err_and(|e| e.to_string() == error.to_string());
+                        same.then_some(field.as_str())
+                    })
+            })
+            .or_else(|| (task.is_none() && map.contains_key("task")).then_some("task"));
+        match field {
+            Some(field) => format!("{error} (field `{field}`)"),
+            None => error.to_string(),
+        }
     }
 
     /// Sets the fields given on the command line over this config.

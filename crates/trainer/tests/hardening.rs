@@ -297,3 +297,116 @@ fn out_replaces_only_a_regular_file_and_says_so() {
     assert_eq!(mode & !0o644, 0, "mode {mode:o}");
     assert_ne!(std::fs::read_to_string(&out_po).unwrap(), "old");
 }
+
+#[test]
+fn a_resumed_run_whose_split_was_emptied_is_refused_by_name() {
+    // Found by tests/fuzz.rs (the run's splits, mutated): with its checksums written anew, a run
+    // whose validation split had been emptied resumed to a NaN validation loss, and one whose
+    // training split had been emptied resumed to epochs of no step.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    train_tiny_rnn(&run);
+    for (split, purpose) in [("valid", "validate"), ("train", "train")] {
+        let copy = dir.path().join(split);
+        copy_dir(&run, &copy);
+        std::fs::write(copy.join("splits").join(format!("{split}.tsv")), "").unwrap();
+        trainer::run_dir::RunDir::new(&copy).seal().unwrap();
+        refused(
+            &[
+                "train",
+                "translate",
+                "--resume",
+                copy.to_str().unwrap(),
+                "--epochs",
+                "3",
+            ],
+            &format!(
+                "splits/{split}.tsv: no pairs of at most `max_len` = 16 words to {purpose} on; the split was \
+                 emptied or edited since the run was made"
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_config_value_of_the_wrong_type_is_refused_naming_its_field() {
+    // Found by tests/fuzz.rs (config files and a run's config.json, mutated): the sections of a
+    // config are flattened, and serde named the type a value should have had but not its field.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "epochs = \"ten\"\ndirection = 2\n").unwrap();
+    let run_dir = dir.path().join("new");
+    refused(
+        &[
+            "train",
+            "translate",
+            "--config",
+            config.to_str().unwrap(),
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ],
+        "config.toml: invalid type: string \"ten\", expected usize (field `epochs`)",
+    );
+    assert!(!run_dir.exists());
+    // A run's config.json, with no SHA256SUMS (an earlier release's run), as the program opens it.
+    let run = dir.path().join("run");
+    std::fs::create_dir(&run).unwrap();
+    let mut fields = trainer::config::TrainConfig::for_task("translate").unwrap().to_map();
+    fields.insert("d_hidden".into(), "x".into());
+    trainer::run_dir::RunDir::new(&run).write_fields(&fields).unwrap();
+    refused(
+        &["eval", "--run", run.to_str().unwrap()],
+        "config.json: invalid type: string \"x\", expected usize (field `d_hidden`)",
+    );
+    fields.insert("d_hidden".into(), 32.into());
+    fields.insert("task".into(), "translate ".into());
+    trainer::run_dir::RunDir::new(&run).write_fields(&fields).unwrap();
+    refused(
+        &["eval", "--run", run.to_str().unwrap()],
+        "config.json: unknown variant `translate `, expected one of `reverse`, `translate`, `classify` (field `task`)",
+    );
+}
+
+#[test]
+fn the_reverse_tasks_sizes_are_capped_before_anything_is_generated() {
+    // Found by tests/fuzz.rs (config files, mutated): a reverse config with `max_len` =
+    // 18446744073709551615 passed its checks and panicked on `max_len + 1` (exit status 101); far
+    // smaller lengths, sizes and symbol counts were accepted and then generated in memory until
+    // the allocation failed or forever.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("reverse.json");
+    std::fs::write(&config, r#"{"task": "reverse", "max_len": 18446744073709551615}"#).unwrap();
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().unwrap();
+    refused(
+        &[
+            "train",
+            "reverse",
+            "--config",
+            config.to_str().unwrap(),
+            "--run-dir",
+            run_arg,
+        ],
+        "config: invalid `max_len`: must be at most 1000 symbols, got 18446744073709551615",
+    );
+    refused(
+        &["train", "reverse", "--run-dir", run_arg, "--max-len", "100000000"],
+        "config: invalid `max_len`: must be at most 1000 symbols, got 100000000",
+    );
+    refused(
+        &[
+            "train",
+            "reverse",
+            "--run-dir",
+            run_arg,
+            "--train-size",
+            "1000000000000",
+        ],
+        "config: invalid `train_size`: must be at most 1000000, the most sequences generated in memory",
+    );
+    refused(
+        &["train", "reverse", "--run-dir", run_arg, "--symbols", "1000000000000"],
+        "config: invalid `symbols`: must be at most 1000000, got 1000000000000",
+    );
+    assert!(!run.exists(), "a refused run leaves no directory");
+}

@@ -18,6 +18,19 @@ use crate::task::{Decoding, Task, Trained, UnknownWords};
 /// The reverse task.
 pub struct Reverse;
 
+/// The largest `train_size`: the sequences are generated in memory, all of them, before training
+/// starts.
+pub const MAX_TRAIN_SIZE: usize = 1_000_000;
+
+/// The longest `max_len`, in symbols, as the translate task's in words: the sequences are drawn up
+/// to this length, all in memory, so a length far past it would take the machine's memory or never
+/// end (and `usize::MAX` overflowed the model's `max_len + 1` positions).
+pub const MAX_LEN: usize = 1_000;
+
+/// The most `symbols`: each is a token of the vocabulary, made before the model is checked against
+/// the memory; a million is past any vocabulary this workspace trains.
+pub const MAX_SYMBOLS: usize = 1_000_000;
+
 /// The reverse task's section of the config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, clap::Args)]
 #[group(skip)]
@@ -80,11 +93,26 @@ impl Task for Reverse {
 
     fn validate(config: &ReverseConfig, _: &CommonConfig) -> Result<(), TrainError> {
         TrainError::positive("train_size", config.train_size)?;
+        if config.train_size > MAX_TRAIN_SIZE {
+            return TrainError::invalid(
+                "train_size",
+                format!(
+                    "must be at most {MAX_TRAIN_SIZE}, the most sequences generated in memory, got {}",
+                    config.train_size
+                ),
+            );
+        }
         if config.symbols < 2 {
             return TrainError::invalid("symbols", format!("must be at least 2, got {}", config.symbols));
         }
+        if config.symbols > MAX_SYMBOLS {
+            return TrainError::invalid("symbols", format!("must be at most {MAX_SYMBOLS}, got {}", config.symbols));
+        }
         if config.max_len < 2 {
             return TrainError::invalid("max_len", format!("must be at least 2, got {}", config.max_len));
+        }
+        if config.max_len > MAX_LEN {
+            return TrainError::invalid("max_len", format!("must be at most {MAX_LEN} symbols, got {}", config.max_len));
         }
         config.seq2seq.validate(config.max_len)
     }

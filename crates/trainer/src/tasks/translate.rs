@@ -390,8 +390,21 @@ impl Task for Translate {
     fn reload(config: &TranslateConfig, _: &CommonConfig, run: &RunDir) -> Result<TranslateData, TrainError> {
         let splits = corpus::read_splits(run)?;
         let codecs = Codecs::load(run, config.tokenizer, config.subword_vocab)?;
+        let data = encoded(&splits, &codecs, config.max_tokens());
+        // A fresh run's splits have pairs to train and validate on (`prepare`); a split emptied
+        // since would resume to no training step, or to a NaN validation loss.
+        for (split, pairs, purpose) in [("train", &data.train, "train"), ("valid", &data.valid, "validate")] {
+            if pairs.is_empty() {
+                return Err(TrainError::Input(format!(
+                    "{}: no pairs of at most `max_len` = {} words to {purpose} on; the split was emptied or \
+                     edited since the run was made",
+                    run.split_path(split).display(),
+                    config.max_len,
+                )));
+            }
+        }
         Ok(TranslateData {
-            data: encoded(&splits, &codecs, config.max_tokens()),
+            data,
             codecs,
             splits,
             catalogs: Vec::new(),
