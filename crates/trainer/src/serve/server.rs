@@ -4,7 +4,9 @@
 //! - Connections: at most [`Limits::connections`] are served at once. One
 //!   more is answered 503 at once and closed, so no number of clients can use
 //!   up the process's open files, and none waits unanswered in a queue that
-//!   would outlast them.
+//!   would outlast them. (Before closing, the server reads what the client
+//!   had sent, for at most [`LINGER`], at most [`LINGERING`] such connections
+//!   at once; see [`refuse`].)
 //! - Headers: a request's headers must arrive within
 //!   [`Limits::header_timeout`] of the connection opening, or of the previous
 //!   answer on a kept-alive one (hyper's `header_read_timeout`); a client that
@@ -198,6 +200,7 @@ impl Server {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener).map_err(failed)?;
             let slots = Arc::new(Semaphore::new(shared.limits.connections));
+            let lingering = Arc::new(Semaphore::new(LINGERING));
             loop {
                 let stream = match listener.accept().await {
                     Ok((stream, _)) => stream,
@@ -207,7 +210,7 @@ impl Server {
                     }
                 };
                 let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                    refuse(stream, shared.limits.connections);
+                    refuse(stream, shared.limits.connections, &lingering);
                     continue;
                 };
                 let shared = Arc::clone(&shared);
@@ -234,10 +237,24 @@ async fn accept_failed(error: &io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
-/// Answers a connection over the limit 503 and closes it, there and then: a
-/// task of its own, or a wait for the client, would hold its file while more
-/// arrive. The answer fits a fresh socket's buffer, so the write does not wait.
-fn refuse(stream: TcpStream, limit: usize) {
+/// How long a refused connection is kept open to read what its client sent
+/// ([`refuse`]).
+pub const LINGER: Duration = Duration::from_secs(1);
+
+/// The most refused connections kept open at once to read what their clients
+/// sent ([`refuse`]); past it, one is closed after what has arrived is read.
+pub const LINGERING: usize = 64;
+
+/// Answers a connection over the limit 503 and closes it, without a task of
+/// the connection's own or a wait in the accept loop: the answer fits a fresh
+/// socket's buffer, so the write does not wait.
+///
+/// A socket closed with unread bytes resets the connection, and a reset can
+/// cost the client the answer it had not read yet. So what the client sends
+/// is read first, up to 64 KiB: for at most [`LINGER`], in a task, while
+/// fewer than [`LINGERING`] refused connections are held this way (files
+/// that more clients cannot multiply); otherwise only what has arrived.
+fn refuse(stream: TcpStream, limit: usize, lingering: &Arc<Semaphore>) {
     use std::io::{Read as _, Write as _};
     let Ok(mut stream) = stream.into_std() else {
         return;
@@ -249,16 +266,36 @@ fn refuse(stream: TcpStream, limit: usize) {
     .header("retry-after", "1");
     let _ = stream.write_all(&response_bytes(&reply));
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    // What the client has sent so far, read before closing: a socket closed with unread bytes
-    // resets the connection, and the client may lose the answer.
-    // At most 64 KiB of it, so that a client that keeps sending cannot keep the server here.
+    tracing::info!("(over {limit} connections) -> 503");
+    const MOST: usize = 64 * 1024;
+    if let Ok(permit) = Arc::clone(lingering).try_acquire_owned() {
+        let Ok(mut stream) = TcpStream::from_std(stream) else {
+            return;
+        };
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt as _;
+            let mut sink = [0; 4096];
+            let mut read = 0;
+            let _ = tokio::time::timeout(LINGER, async {
+                while read < MOST {
+                    match stream.read(&mut sink).await {
+                        Ok(n) if n > 0 => read += n,
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            drop(permit);
+        });
+        return;
+    }
+    // The stream is non-blocking: what has arrived, then the close.
     let mut sink = [0; 4096];
-    for _ in 0..16 {
+    for _ in 0..MOST / sink.len() {
         if !matches!(stream.read(&mut sink), Ok(n) if n > 0) {
             break;
         }
     }
-    tracing::info!("(over {limit} connections) -> 503");
 }
 
 /// What every request's handler reads.

@@ -127,11 +127,18 @@ impl Served {
 
     /// [`start`](Self::start) with `RUST_LOG=log`.
     pub fn start_logging(run: &Path, extra: &[&str], log: &str) -> Self {
+        Self::start_with(run, extra, &[("RUST_LOG", log)])
+    }
+
+    /// [`start`](Self::start) with the environment variables `env` (`RUST_LOG=warn` unless
+    /// `env` sets it).
+    pub fn start_with(run: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
         let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
             .args(["serve", "--run", run.to_str().unwrap(), "--port", "0"])
             .args(extra)
-            .env("RUST_LOG", log)
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -152,6 +159,33 @@ impl Served {
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// How many files the server has open (its entries in `/proc/PID/fd`).
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).unwrap().count()
+    }
+
+    /// How many sockets the server has open: its listener, and a connection each.
+    pub fn open_sockets(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .unwrap()
+            .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy().starts_with("socket:"))
+            .count()
+    }
+
+    /// Waits up to `limit` for [`open_sockets`](Self::open_sockets) to be at most `most`; the
+    /// count at the end.
+    pub fn wait_for_sockets(&self, most: usize, limit: std::time::Duration) -> usize {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let open = self.open_sockets();
+            if open <= most || std::time::Instant::now() >= deadline {
+                return open;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// Stops the server; what it wrote to stderr.
