@@ -161,11 +161,6 @@ impl Served {
         self.child.id()
     }
 
-    /// How many files the server has open (its entries in `/proc/PID/fd`).
-    pub fn open_files(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).unwrap().count()
-    }
-
     /// How many sockets the server has open: its listener, and a connection each.
     pub fn open_sockets(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
