@@ -120,9 +120,11 @@ The models:
   function.  ``embeddings = "shared"`` (one subword vocabulary, ``subword_vocab = "shared"``): one
   matrix for the source and target embeddings and the generator's weight, and the generator has no
   bias (attn's ``x E^T``).  The attention row of an emitted token (for ``<unk>`` replacement) is
-  the last decoder layer's cross-attention averaged over heads, as attn's.  Decoding re-runs the
-  decoder over the whole prefix at each step (``nn.Transformer`` has no key/value cache): the same
-  numbers as attn's cached steps, more work.
+  the last decoder layer's cross-attention averaged over heads, as attn's.  ``nn.Transformer`` has no
+  key/value cache, so decoding steps its decoder layers by hand (``TransformerPeer._layer_step``,
+  the layers' own modules): each layer keeps its inputs at the earlier positions and runs over the
+  new one only, as attn's cached steps (the self-test holds them equal to the decoder re-run over
+  the whole prefix).
 
 Training (``tasks/seq2seq.rs``, ``session.rs``), both models:
 
@@ -678,16 +680,57 @@ class TransformerPeer(nn.Module):
         return self.decode(target_input, memory, mask)
 
     def start(self, source, lengths):
+        """(memory, padding mask, each decoder layer's inputs so far [rows, t, d])."""
         memory, mask = self.encode(source, lengths)
-        return memory, mask, torch.empty(source.shape[0], 0, dtype=torch.long, device=source.device)
+        empty = memory.new_zeros(source.shape[0], 0, self.d_model)
+        return (memory, mask) + tuple(empty for _ in self.transformer.decoder.layers)
 
     def advance(self, tokens, state):
-        """The next position of every row: the decoder re-run over the prefix."""
-        memory, mask, prefix = state
-        prefix = torch.cat((prefix, tokens[:, None]), dim=1)
-        logits = self.decode(prefix, memory, mask)[:, -1]
+        """The next position of every row, with a key/value cache: each decoder layer keeps its
+        inputs at the earlier positions (what its self-attention's keys and values are computed
+        from), so that a step runs the layers over the new position only; ``decode`` over the
+        whole prefix gives the same logits (the self-test holds them equal)."""
+        memory, mask, *inputs = state
+        t = inputs[0].shape[1]
+        embedding = self.source_embedding if self.target_embedding is None else self.target_embedding
+        x = embedding(tokens[:, None]) * math.sqrt(self.d_model)
+        if t >= self.positions:
+            raise ValueError(f"{t + 1} positions, but the model has {self.positions}")
+        if self.pe is not None:
+            x = x + self.pe[t : t + 1]
+        elif self.learned is not None:
+            x = x + self.learned(torch.tensor([t], device=tokens.device))
+        seen = []
+        for layer, before in zip(self.transformer.decoder.layers, inputs):
+            keys = torch.cat((before, x), dim=1)
+            seen.append(keys)
+            x = self._layer_step(layer, x, keys, memory, mask)
+        if self.transformer.decoder.norm is not None:
+            x = self.transformer.decoder.norm(x)
+        logits = self.generator(x)[:, 0]
         weights = self.captured[:, -1] if self.capture else None
-        return torch.log_softmax(logits, dim=1), weights, (memory, mask, prefix)
+        return torch.log_softmax(logits, dim=1), weights, (memory, mask, *seen)
+
+    @staticmethod
+    def _layer_step(layer, x, keys, memory, mask):
+        """``nn.TransformerDecoderLayer.forward`` (evaluation: no dropout) at the last position
+        ``x`` [rows, 1, d], its self-attention over ``keys`` (the layer's inputs at every position
+        up to this one: the causal mask is implied)."""
+
+        def feed_forward(h):
+            return layer.linear2(layer.activation(layer.linear1(h)))
+
+        def cross(h):
+            return layer.multihead_attn(h, memory, memory, key_padding_mask=mask, need_weights=False)[0]
+
+        if layer.norm_first:
+            normed = layer.norm1(keys)
+            x = x + layer.self_attn(normed[:, -1:], normed, normed, need_weights=False)[0]
+            x = x + cross(layer.norm2(x))
+            return x + feed_forward(layer.norm3(x))
+        x = layer.norm1(x + layer.self_attn(x, keys, keys, need_weights=False)[0])
+        x = layer.norm2(x + cross(x))
+        return layer.norm3(x + feed_forward(x))
 
     @staticmethod
     def select(state, rows):
@@ -1080,6 +1123,14 @@ def self_test():
             alone = [beam_search(model, source[i : i + 1, : lengths[i]], lengths[i : i + 1], 3, 6)[0] for i in range(3)]
             assert [h.tokens for h in b3] == [h.tokens for h in alone]
             assert all(abs(a.log_prob - b.log_prob) < 1e-4 for a, b in zip(b3, alone))
+            if isinstance(model, TransformerPeer):
+                # The cached steps give decode's logits over the whole prefix, position by position.
+                prefix = torch.tensor([[BOS, 5, 6, 7, 8], [BOS, 4, 4, 3, 2], [BOS, 8, 8, 8, 8]])
+                full = torch.log_softmax(model.decode(prefix, *model.encode(source, lengths)), dim=2)
+                state = model.start(source, lengths)
+                for t in range(prefix.shape[1]):
+                    step, _, state = model.advance(prefix[:, t], state)
+                    assert torch.allclose(step, full[:, t], atol=1e-5), (t, (step - full[:, t]).abs().max())
     # <unk> replacement: the source word of the row's largest weight, the last of equal ones.
     target = WordCodec(SPECIALS + ["je", "aime", "."], "self-test", "target")
     h = Hypothesis([4, UNK, 6], [[0.1, 0.9, 0.0], [0.2, 0.4, 0.4], [0.0, 0.0, 1.0]], 0.0)
@@ -1087,7 +1138,7 @@ def self_test():
     assert render(h, "i love you.", target, False) == (["je", "<unk>", "."], "je <unk>.")
     print(
         "torch_nmt self-test: tokenize, detokenize, schedules, <unk> replacement, a training step, "
-        "greedy = beam 1, batched beam = alone: ok"
+        "greedy = beam 1, batched beam = alone, cached transformer steps = full re-run: ok"
     )
     return 0
 
