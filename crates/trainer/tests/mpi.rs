@@ -370,3 +370,289 @@ fn a_resumed_job_continues_as_a_resumed_single_process_does() {
     same_steps(&single, &multi, log, 1e-5);
     assert!(multi.join("model.bpk").exists());
 }
+
+/// Two hosts on this machine: two network namespaces, each with its own address, joined by a veth
+/// pair (a cable between them). `mpirun` runs in the first; it reaches the second through a
+/// remote-shell agent that enters that namespace where a cluster's agent would `ssh` to a host.
+/// Open MPI's TCP transports (its daemons' `oob`, the ranks' `btl`) then run between the two
+/// addresses, as between two machines.
+///
+/// Making namespaces needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) and iproute2's `ip`. Where they are
+/// missing the tests that use this say so and pass, unless `ATTN_NETNS_TESTS=require` (`.ci/run`
+/// sets it where it can make a namespace), where they fail.
+struct TwoHosts {
+    /// The namespaces: the first runs `mpirun` and rank 0.
+    names: [String; 2],
+    /// The cable's two ends, the first host's first.
+    links: [String; 2],
+    /// The address of each.
+    addresses: [&'static str; 2],
+    /// The agent script and the runs' scratch space.
+    dir: tempfile::TempDir,
+}
+
+/// The subnet of [`TwoHosts`]: each pair of namespaces has its own network, so pairs made at the
+/// same time (tests run in parallel) do not meet.
+const ADDRESSES: [&str; 2] = ["10.231.7.1", "10.231.7.2"];
+
+/// Open MPI's keepalive on its daemons' connections: a daemon silent for 5 s is probed every
+/// second, and declared lost after 5 unanswered probes, about 10 s after the link went down
+/// (Open MPI's defaults, 300 s and 9 probes 20 s apart, take 8 minutes).
+const KEEPALIVE: [&str; 9] = [
+    "--mca",
+    "oob_tcp_keepalive_time",
+    "5",
+    "--mca",
+    "oob_tcp_keepalive_intvl",
+    "1",
+    "--mca",
+    "oob_tcp_keepalive_probes",
+    "5",
+];
+
+impl TwoHosts {
+    /// Two new hosts, or `None` (said on stderr) where this machine cannot make them and
+    /// `ATTN_NETNS_TESTS` is not `require`.
+    fn new(test: &str) -> Option<Self> {
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Interface names have at most 15 bytes: the process id and the pair's number keep them
+        // apart from other test processes' (the namespaces' names are free).
+        let tag = format!("{}{n}", std::process::id() % 100_000);
+        let names = ["a", "b"].map(|side| format!("attn-{test}-{tag}-{side}"));
+        let links = ["a", "b"].map(|side| format!("av{tag}{side}"));
+        let hosts = Self {
+            names,
+            links,
+            addresses: ADDRESSES,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        // Whatever fails from here on is undone by `drop`.
+        if let Err(why) = hosts.join() {
+            if std::env::var("ATTN_NETNS_TESTS").as_deref() == Ok("require") {
+                panic!("ATTN_NETNS_TESTS=require, but two hosts could not be made: {why}");
+            }
+            eprintln!(
+                "{test}: skipped, two network namespaces could not be made here ({why}); needs root and iproute2"
+            );
+            return None;
+        }
+        Some(hosts)
+    }
+
+    /// Makes the namespaces, the cable and the agent.
+    fn join(&self) -> Result<(), String> {
+        let links = &self.links;
+        for name in &self.names {
+            ip(&["netns", "add", name])?;
+        }
+        ip(&["link", "add", &links[0], "type", "veth", "peer", "name", &links[1]])?;
+        for ((name, link), address) in self.names.iter().zip(links).zip(self.addresses) {
+            ip(&["link", "set", link, "netns", name])?;
+            let inside = |args: &[&str]| ip(&[&["netns", "exec", name, "ip"], args].concat());
+            inside(&["addr", "add", &format!("{address}/24"), "dev", link])?;
+            inside(&["link", "set", "lo", "up"])?;
+            inside(&["link", "set", link, "up"])?;
+        }
+        // mpirun calls `AGENT [OPTIONS] HOST COMMAND...` as it would call ssh, which hands COMMAND
+        // to the remote shell.
+        let [a, b] = &self.names;
+        let [address_a, address_b] = self.addresses;
+        let script = format!(
+            "#!/bin/sh\n\
+             while [ \"${{1#-}}\" != \"$1\" ]; do shift; done\n\
+             case \"$1\" in\n\
+             {address_a}) host={a} ;;\n\
+             {address_b}) host={b} ;;\n\
+             *) echo \"agent: no host $1\" >&2; exit 255 ;;\n\
+             esac\n\
+             shift\n\
+             exec ip netns exec \"$host\" /bin/sh -c \"$*\"\n"
+        );
+        let agent = self.agent();
+        std::fs::write(&agent, script).map_err(|e| e.to_string())?;
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&agent, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())
+    }
+
+    fn agent(&self) -> std::path::PathBuf {
+        self.dir.path().join("agent")
+    }
+
+    /// `mpirun` in the first host, one rank on each, with [`MPIRUN`]'s options and [`KEEPALIVE`].
+    fn mpirun(&self) -> Command {
+        let [a, b] = self.addresses;
+        let subnet = "10.231.7.0/24";
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &self.names[0], "mpirun"])
+            .args(MPIRUN)
+            .args(["-np", "2", "--host", &format!("{a}:1,{b}:1")])
+            .args(["--mca", "plm_rsh_agent", self.agent().to_str().unwrap()])
+            .args(["--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet])
+            .args(["--mca", "oob_tcp_if_include", subnet])
+            .args(KEEPALIVE)
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    /// `attn train reverse --distributed mpi ARGS...`, one rank on each host.
+    fn reverse(&self, args: &[&str]) -> Command {
+        let mut command = self.mpirun();
+        command
+            .arg(env!("CARGO_BIN_EXE_attn"))
+            .args(["train", "reverse", "--distributed", "mpi"])
+            .args(args);
+        command
+    }
+
+    /// Brings the cable's end in the first host up or down; up, waits until both ends have their
+    /// carrier again (until then the kernel drops what is sent, and a job started at once fails
+    /// to connect).
+    fn link(&self, up: bool) {
+        let state = if up { "up" } else { "down" };
+        ip(&[
+            "netns",
+            "exec",
+            &self.names[0],
+            "ip",
+            "link",
+            "set",
+            &self.links[0],
+            state,
+        ])
+        .unwrap();
+        let started = Instant::now();
+        while up
+            && !self.names.iter().zip(&self.links).all(|(name, link)| {
+                ip_output(&["netns", "exec", name, "ip", "link", "show", "dev", link]).contains("state UP")
+            })
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the link did not come back up"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for TwoHosts {
+    fn drop(&mut self) {
+        // A process left in a namespace keeps it; deleting the first also deletes the cable.
+        for name in &self.names {
+            for pid in ip_output(&["netns", "pids", name]).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+            let _ = ip(&["netns", "delete", name]);
+        }
+    }
+}
+
+/// `ip ARGS...`, or what it said.
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip").args(args).output().map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// What `ip ARGS...` printed (nothing when it failed).
+fn ip_output(args: &[&str]) -> String {
+    Command::new("ip")
+        .args(args)
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn two_ranks_on_two_hosts_train_to_the_single_process_losses() {
+    let Some(hosts) = TwoHosts::new("same") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (single, multi) = (dir.path().join("single"), dir.path().join("multi"));
+    let mut args = vec![
+        "train",
+        "reverse",
+        "--run-dir",
+        single.to_str().unwrap(),
+        "--train-size",
+        "256",
+    ];
+    args.extend(SMALL);
+    let out = attn(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = hosts
+        .reverse(&["--run-dir", multi.to_str().unwrap(), "--train-size", "256"])
+        .args(SMALL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // The same bound as over loopback (the first test above): the transport changes nothing.
+    same_losses(&single, &multi, 1e-5);
+}
+
+#[test]
+fn a_link_down_ends_the_two_host_job_within_seconds_and_the_job_resumes() {
+    let Some(hosts) = TwoHosts::new("link") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let job = hosts
+        .reverse(&["--run-dir", run.to_str().unwrap()])
+        .args([
+            "--train-size",
+            "4000",
+            "--batch-size",
+            "32",
+            "--epochs",
+            "3",
+            "--d-hidden",
+            "16",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // After the first epoch's complete checkpoint, as in the killed-rank test above.
+    let started = Instant::now();
+    let files = ["model", "optim", "scheduler"].map(|name| run.join(format!("checkpoint/{name}-1.bpk")));
+    while !files.iter().all(|f| f.exists()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no complete checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    hosts.link(false);
+    let down = Instant::now();
+    let out = job.wait_with_output().unwrap();
+    // KEEPALIVE's ~10 s (measured here: 9 s), with room for a busy machine.
+    assert!(
+        down.elapsed() < Duration::from_secs(30),
+        "the job ended {:?} after the link went down",
+        down.elapsed()
+    );
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("lost communication with a remote daemon"), "{said}");
+    assert!(!run.join("model.bpk").exists(), "the job did not finish");
+    // The link back, the job resumes from its last complete checkpoint on both hosts.
+    hosts.link(true);
+    let out = hosts.reverse(&["--resume", run.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    for epoch in 1..=3 {
+        assert!(
+            csv.contains(&format!("\n{epoch},valid,Loss,")),
+            "epoch {epoch} missing:\n{csv}"
+        );
+    }
+    assert!(run.join("model.bpk").exists());
+}
