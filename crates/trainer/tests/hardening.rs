@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{attn, copy_dir, text, train_tiny_rnn};
+use common::{attn, copy_dir, text, train_tiny_classify, train_tiny_rnn};
 
 /// Flips 64 bytes in the middle of `path`, as the reproduction did to `model.bpk`.
 fn flip_middle(path: &Path) {
@@ -324,6 +324,24 @@ fn a_resumed_run_whose_split_was_emptied_is_refused_by_name() {
                 "splits/{split}.tsv: no pairs of at most `max_len` = 16 words to {purpose} on; the split was \
                  emptied or edited since the run was made"
             ),
+        );
+    }
+}
+
+#[test]
+fn a_resumed_classify_run_whose_split_was_emptied_is_refused_by_name() {
+    // The same as the test above, for the other task that reads its splits back on resume.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    train_tiny_classify(&run);
+    for (split, purpose) in [("valid", "validate"), ("train", "train")] {
+        let copy = dir.path().join(split);
+        copy_dir(&run, &copy);
+        std::fs::write(copy.join("splits").join(format!("{split}.tsv")), "").unwrap();
+        trainer::run_dir::RunDir::new(&copy).seal().unwrap();
+        refused(
+            &["train", "classify", "--resume", copy.to_str().unwrap(), "--epochs", "2"],
+            &format!("splits/{split}.tsv: no words to {purpose} on; the split was emptied since the run was made"),
         );
     }
 }

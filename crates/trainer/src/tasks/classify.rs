@@ -430,6 +430,16 @@ impl Task for Classify {
         let vocab: ClassVocab = read_json(&run.vocab_path())?;
         let train = items(&read_split(run, "train", &vocab.languages)?, &vocab, config.end_marker);
         let valid = items(&read_split(run, "valid", &vocab.languages)?, &vocab, config.end_marker);
+        // As translate's: a fresh run's splits have words to train and validate on (`prepare`); a
+        // split emptied since would resume to epochs of no step, or to a NaN validation loss.
+        for (split, words, purpose) in [("train", &train, "train"), ("valid", &valid, "validate")] {
+            if words.is_empty() {
+                return Err(TrainError::Input(format!(
+                    "{}: no words to {purpose} on; the split was emptied since the run was made",
+                    run.split_path(split).display(),
+                )));
+            }
+        }
         Ok(ClassifyData {
             vocab,
             train,
