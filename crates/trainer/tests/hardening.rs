@@ -298,6 +298,21 @@ fn out_replaces_only_a_regular_file_and_says_so() {
     assert_ne!(std::fs::read_to_string(&out_po).unwrap(), "old");
 }
 
+/// Empties each split of a copy of `run` (its checksums written anew) and asserts that resuming
+/// `task` on it is refused with `message(split, purpose)`.
+fn emptied_splits_are_refused(task: &str, run: &Path, message: impl Fn(&str, &str) -> String) {
+    for (split, purpose) in [("valid", "validate"), ("train", "train")] {
+        let copy = run.with_file_name(split);
+        copy_dir(run, &copy);
+        std::fs::write(copy.join("splits").join(format!("{split}.tsv")), "").unwrap();
+        trainer::run_dir::RunDir::new(&copy).seal().unwrap();
+        refused(
+            &["train", task, "--resume", copy.to_str().unwrap(), "--epochs", "3"],
+            &message(split, purpose),
+        );
+    }
+}
+
 #[test]
 fn a_resumed_run_whose_split_was_emptied_is_refused_by_name() {
     // Found by tests/fuzz.rs (the run's splits, mutated): with its checksums written anew, a run
@@ -306,44 +321,23 @@ fn a_resumed_run_whose_split_was_emptied_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     train_tiny_rnn(&run);
-    for (split, purpose) in [("valid", "validate"), ("train", "train")] {
-        let copy = dir.path().join(split);
-        copy_dir(&run, &copy);
-        std::fs::write(copy.join("splits").join(format!("{split}.tsv")), "").unwrap();
-        trainer::run_dir::RunDir::new(&copy).seal().unwrap();
-        refused(
-            &[
-                "train",
-                "translate",
-                "--resume",
-                copy.to_str().unwrap(),
-                "--epochs",
-                "3",
-            ],
-            &format!(
-                "splits/{split}.tsv: no pairs of at most `max_len` = 16 words to {purpose} on; the split was \
-                 emptied or edited since the run was made"
-            ),
-        );
-    }
+    emptied_splits_are_refused("translate", &run, |split, purpose| {
+        format!(
+            "splits/{split}.tsv: no pairs of at most `max_len` = 16 words to {purpose} on; the split was \
+             emptied or edited since the run was made"
+        )
+    });
 }
 
 #[test]
 fn a_resumed_classify_run_whose_split_was_emptied_is_refused_by_name() {
-    // The same as the test above, for the other task that reads its splits back on resume.
+    // The same, for the other task that reads its splits back on resume.
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     train_tiny_classify(&run);
-    for (split, purpose) in [("valid", "validate"), ("train", "train")] {
-        let copy = dir.path().join(split);
-        copy_dir(&run, &copy);
-        std::fs::write(copy.join("splits").join(format!("{split}.tsv")), "").unwrap();
-        trainer::run_dir::RunDir::new(&copy).seal().unwrap();
-        refused(
-            &["train", "classify", "--resume", copy.to_str().unwrap(), "--epochs", "2"],
-            &format!("splits/{split}.tsv: no words to {purpose} on; the split was emptied since the run was made"),
-        );
-    }
+    emptied_splits_are_refused("classify", &run, |split, purpose| {
+        format!("splits/{split}.tsv: no words to {purpose} on; the split was emptied since the run was made")
+    });
 }
 
 #[test]

@@ -174,6 +174,34 @@ fn two_ranks_on_wgpu_train_to_the_single_process_losses() {
     same_losses(&single, &multi, if own { 1e-4 } else { 1e-5 });
 }
 
+/// Waits for the first epoch's complete checkpoint (Burn writes its three files from three
+/// threads), so that a job stopped after it has something to resume from.
+fn first_checkpoint(run: &Path) {
+    let started = Instant::now();
+    let files = ["model", "optim", "scheduler"].map(|name| run.join(format!("checkpoint/{name}-1.bpk")));
+    while !files.iter().all(|f| f.exists()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no complete checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Asserts that `out`, a `--resume` of the three-epoch `run`, resumed and finished it.
+fn resumed_to_the_end(out: &Output, run: &Path) {
+    assert!(out.status.success(), "{}", text(out));
+    assert!(text(out).contains("resuming at epoch"), "{}", text(out));
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    for epoch in 1..=3 {
+        assert!(
+            csv.contains(&format!("\n{epoch},valid,Loss,")),
+            "epoch {epoch} missing:\n{csv}"
+        );
+    }
+    assert!(run.join("model.bpk").exists());
+}
+
 #[test]
 fn batches_that_cannot_be_split_over_the_ranks_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -206,17 +234,7 @@ fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for the first epoch's complete checkpoint (Burn writes its three files from three
-    // threads), so that there is something to resume from.
-    let started = Instant::now();
-    let files = ["model", "optim", "scheduler"].map(|name| run.join(format!("checkpoint/{name}-1.bpk")));
-    while !files.iter().all(|f| f.exists()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "no complete checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    first_checkpoint(&run);
     // The rank whose run directory is not `run`: rank 1, in its scratch directory.
     let ranks = Command::new("pgrep")
         .args(["-f", run.to_str().unwrap()])
@@ -251,16 +269,7 @@ fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
     let out = reverse_on_two_ranks(&["--resume", run.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
-    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    for epoch in 1..=3 {
-        assert!(
-            csv.contains(&format!("\n{epoch},valid,Loss,")),
-            "epoch {epoch} missing:\n{csv}"
-        );
-    }
-    assert!(run.join("model.bpk").exists());
+    resumed_to_the_end(&out, &run);
 }
 
 #[test]
@@ -619,16 +628,7 @@ fn a_link_down_ends_the_two_host_job_within_seconds_and_the_job_resumes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // After the first epoch's complete checkpoint, as in the killed-rank test above.
-    let started = Instant::now();
-    let files = ["model", "optim", "scheduler"].map(|name| run.join(format!("checkpoint/{name}-1.bpk")));
-    while !files.iter().all(|f| f.exists()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "no complete checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    first_checkpoint(&run);
     hosts.link(false);
     let down = Instant::now();
     let out = job.wait_with_output().unwrap();
@@ -645,14 +645,5 @@ fn a_link_down_ends_the_two_host_job_within_seconds_and_the_job_resumes() {
     // The link back, the job resumes from its last complete checkpoint on both hosts.
     hosts.link(true);
     let out = hosts.reverse(&["--resume", run.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
-    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    for epoch in 1..=3 {
-        assert!(
-            csv.contains(&format!("\n{epoch},valid,Loss,")),
-            "epoch {epoch} missing:\n{csv}"
-        );
-    }
-    assert!(run.join("model.bpk").exists());
+    resumed_to_the_end(&out, &run);
 }
