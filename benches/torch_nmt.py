@@ -692,10 +692,10 @@ class TransformerPeer(nn.Module):
         whole prefix gives the same logits (the self-test holds them equal)."""
         memory, mask, *inputs = state
         t = inputs[0].shape[1]
-        embedding = self.source_embedding if self.target_embedding is None else self.target_embedding
-        x = embedding(tokens[:, None]) * math.sqrt(self.d_model)
         if t >= self.positions:
             raise ValueError(f"{t + 1} positions, but the model has {self.positions}")
+        embedding = self.source_embedding if self.target_embedding is None else self.target_embedding
+        x = embedding(tokens[:, None]) * math.sqrt(self.d_model)
         if self.pe is not None:
             x = x + self.pe[t : t + 1]
         elif self.learned is not None:

@@ -174,6 +174,25 @@ fn two_ranks_on_wgpu_train_to_the_single_process_losses() {
     same_losses(&single, &multi, if own { 1e-4 } else { 1e-5 });
 }
 
+/// Starts `job`, a `reverse` run, for three epochs of `train_size` sequences at a size that
+/// checkpoints its first epoch within seconds, its output captured.
+fn three_epochs(mut job: Command, train_size: &str) -> std::process::Child {
+    job.args([
+        "--train-size",
+        train_size,
+        "--batch-size",
+        "32",
+        "--epochs",
+        "3",
+        "--d-hidden",
+        "16",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
 /// Waits for the first epoch's complete checkpoint (Burn writes its three files from three
 /// threads), so that a job stopped after it has something to resume from.
 fn first_checkpoint(run: &Path) {
@@ -219,21 +238,7 @@ fn batches_that_cannot_be_split_over_the_ranks_are_refused() {
 fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("killed");
-    let job = reverse_on_two_ranks(&["--run-dir", run.to_str().unwrap()])
-        .args([
-            "--train-size",
-            "20000",
-            "--batch-size",
-            "32",
-            "--epochs",
-            "3",
-            "--d-hidden",
-            "16",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let job = three_epochs(reverse_on_two_ranks(&["--run-dir", run.to_str().unwrap()]), "20000");
     first_checkpoint(&run);
     // The rank whose run directory is not `run`: rank 1, in its scratch directory.
     let ranks = Command::new("pgrep")
@@ -394,15 +399,14 @@ struct TwoHosts {
     names: [String; 2],
     /// The cable's two ends, the first host's first.
     links: [String; 2],
-    /// The address of each.
-    addresses: [&'static str; 2],
     /// The agent script and the runs' scratch space.
     dir: tempfile::TempDir,
 }
 
-/// The subnet of [`TwoHosts`]: each pair of namespaces has its own network, so pairs made at the
-/// same time (tests run in parallel) do not meet.
+/// The addresses of [`TwoHosts`], in [`SUBNET`]: each pair of namespaces has its own network, so
+/// pairs made at the same time (tests run in parallel) do not meet.
 const ADDRESSES: [&str; 2] = ["10.231.7.1", "10.231.7.2"];
+const SUBNET: &str = "10.231.7.0/24";
 
 /// Open MPI's keepalive on its daemons' connections: a daemon silent for 5 s is probed every
 /// second, and declared lost after 5 unanswered probes, about 10 s after the link went down
@@ -433,7 +437,6 @@ impl TwoHosts {
         let hosts = Self {
             names,
             links,
-            addresses: ADDRESSES,
             dir: tempfile::tempdir().unwrap(),
         };
         // Whatever fails from here on is undone by `drop`.
@@ -456,7 +459,7 @@ impl TwoHosts {
             ip(&["netns", "add", name])?;
         }
         ip(&["link", "add", &links[0], "type", "veth", "peer", "name", &links[1]])?;
-        for ((name, link), address) in self.names.iter().zip(links).zip(self.addresses) {
+        for ((name, link), address) in self.names.iter().zip(links).zip(ADDRESSES) {
             ip(&["link", "set", link, "netns", name])?;
             let inside = |args: &[&str]| ip(&[&["netns", "exec", name, "ip"], args].concat());
             inside(&["addr", "add", &format!("{address}/24"), "dev", link])?;
@@ -466,7 +469,7 @@ impl TwoHosts {
         // mpirun calls `AGENT [OPTIONS] HOST COMMAND...` as it would call ssh, which hands COMMAND
         // to the remote shell.
         let [a, b] = &self.names;
-        let [address_a, address_b] = self.addresses;
+        let [address_a, address_b] = ADDRESSES;
         let script = format!(
             "#!/bin/sh\n\
              while [ \"${{1#-}}\" != \"$1\" ]; do shift; done\n\
@@ -490,16 +493,15 @@ impl TwoHosts {
 
     /// `mpirun` in the first host, one rank on each, with [`MPIRUN`]'s options and [`KEEPALIVE`].
     fn mpirun(&self) -> Command {
-        let [a, b] = self.addresses;
-        let subnet = "10.231.7.0/24";
+        let [a, b] = ADDRESSES;
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &self.names[0], "mpirun"])
             .args(MPIRUN)
             .args(["-np", "2", "--host", &format!("{a}:1,{b}:1")])
             .args(["--mca", "plm_rsh_agent", self.agent().to_str().unwrap()])
-            .args(["--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet])
-            .args(["--mca", "oob_tcp_if_include", subnet])
+            .args(["--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", SUBNET])
+            .args(["--mca", "oob_tcp_if_include", SUBNET])
             .args(KEEPALIVE)
             .env("RUST_LOG", "warn");
         command
@@ -515,9 +517,10 @@ impl TwoHosts {
         command
     }
 
-    /// Brings the cable's end in the first host up or down; up, waits until both ends have their
-    /// carrier again (until then the kernel drops what is sent, and a job started at once fails
-    /// to connect).
+    /// Brings the cable's end in the first host up or down. Up, it waits until both ends have
+    /// their carrier again, and forgets the neighbours each end failed to reach while it was down
+    /// (until then the kernel drops what is sent, or answers "no route to host" to a connect, and
+    /// a job started at once fails to start its daemon on the second host).
     fn link(&self, up: bool) {
         let state = if up { "up" } else { "down" };
         ip(&[
@@ -542,6 +545,11 @@ impl TwoHosts {
                 "the link did not come back up"
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+        if up {
+            for (name, link) in self.names.iter().zip(&self.links) {
+                ip(&["netns", "exec", name, "ip", "neigh", "flush", "dev", link]).unwrap();
+            }
         }
     }
 }
@@ -612,22 +620,7 @@ fn a_link_down_ends_the_two_host_job_within_seconds_and_the_job_resumes() {
     let Some(hosts) = TwoHosts::new("link") else { return };
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let job = hosts
-        .reverse(&["--run-dir", run.to_str().unwrap()])
-        .args([
-            "--train-size",
-            "4000",
-            "--batch-size",
-            "32",
-            "--epochs",
-            "3",
-            "--d-hidden",
-            "16",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let job = three_epochs(hosts.reverse(&["--run-dir", run.to_str().unwrap()]), "4000");
     first_checkpoint(&run);
     hosts.link(false);
     let down = Instant::now();
