@@ -19,12 +19,13 @@
 //!
 //! `SHA256SUMS` lists `config.json`, the vocabularies and tokenizers, `catalogs.tsv`, `splits/`,
 //! `checkpoint/` and `model.bpk`, in `sha256sum`'s format. It is written when the run is created,
-//! when a resumed run has rewritten its config, and when training ends ([`RunDir::seal`]), and every
-//! command that opens the run checks it first ([`RunDir::open`]): a file that changed by a single
-//! byte is named, and nothing is read from it. The logs, `metrics.csv`, `summary.json` and the
-//! curves are redrawn during training and are not listed. A checkpoint that Burn has since removed
-//! (it keeps the last few) is not missed; one written after the last seal (a run stopped mid-way)
-//! is not yet listed. A run without the file (written by an earlier release) still opens, with a
+//! when a resumed run has rewritten its config, and when training ends ([`RunDir::seal`]); each
+//! checkpoint's line is added as soon as Burn has written the file ([`RunDir::checkpointers`]), so
+//! a run stopped mid-way is listed up to its last checkpoint. Every command that opens the run
+//! checks it first ([`RunDir::open`]): a file that changed by a single byte is named, and nothing
+//! is read from it. The logs, `metrics.csv`, `summary.json` and the curves are redrawn during
+//! training and are not listed. A checkpoint that Burn has since removed (it keeps the last few)
+//! is not missed. A run without the file (written by an earlier release) still opens, with a
 //! warning.
 //!
 //! A fresh run is created atomically: its config, vocabularies and splits are
@@ -40,7 +41,7 @@ use burn::lr_scheduler::LrSchedulerRecord;
 use burn::module::Module;
 use burn::optim::OptimizerRecord;
 use burn::store::ModuleRecord;
-use burn::train::checkpoint::{Checkpointer, FileCheckpointer};
+use burn::train::checkpoint::{Checkpointer, CheckpointerError, FileCheckpointer};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -136,6 +137,7 @@ impl RunDir {
     ///
     /// A file that cannot be read, or `SHA256SUMS` that cannot be written.
     pub fn seal(&self) -> Result<(), TrainError> {
+        let _sums = lock_sums();
         let mut sums = String::new();
         for entry in walkdir::WalkDir::new(&self.path).sort_by_file_name() {
             let entry = entry.map_err(|e| TrainError::Io(format!("{}: {e}", self.path.display())))?;
@@ -293,6 +295,18 @@ impl RunDir {
     /// `checkpoint/`.
     pub fn checkpoint_dir(&self) -> PathBuf {
         self.path.join("checkpoint")
+    }
+
+    /// Burn's file checkpointers for the model, the optimizer and the learning-rate schedule,
+    /// in `checkpoint/`, each listing the file it writes in `SHA256SUMS` as soon as the file is
+    /// whole (and taking out the line of one it removes): a run stopped mid-way is verified up
+    /// to its last checkpoint.
+    pub fn checkpointers(&self) -> [SealedCheckpointer; 3] {
+        ["model", "optim", "scheduler"].map(|name| SealedCheckpointer {
+            inner: FileCheckpointer::new(self.checkpoint_dir(), name),
+            run: self.path.clone(),
+            name,
+        })
     }
 
     /// `model.bpk`, the final model.
@@ -606,6 +620,79 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError>
 
 /// The name of the run's checksum file.
 pub const SUMS: &str = "SHA256SUMS";
+
+/// One of Burn's [`FileCheckpointer`]s of a run ([`RunDir::checkpointers`]) that keeps its
+/// checkpoints' lines in `SHA256SUMS`. Burn calls each of the three from a thread of its own,
+/// after every epoch.
+pub struct SealedCheckpointer {
+    inner: FileCheckpointer,
+    /// The run's directory.
+    run: PathBuf,
+    /// `model`, `optim` or `scheduler`: the file of epoch E is `checkpoint/NAME-E.bpk`, as
+    /// [`FileCheckpointer`] names it.
+    name: &'static str,
+}
+
+impl SealedCheckpointer {
+    /// The checkpoint of `epoch`, relative to the run's directory.
+    fn relative(&self, epoch: usize) -> PathBuf {
+        Path::new("checkpoint").join(format!("{}-{epoch}.bpk", self.name))
+    }
+}
+
+impl<R: burn::train::checkpoint::Checkpoint> Checkpointer<R> for SealedCheckpointer {
+    fn save(&self, epoch: usize, record: R) -> Result<(), CheckpointerError> {
+        self.inner.save(epoch, record)?;
+        let relative = self.relative(epoch);
+        let sum = sha256(&self.run.join(&relative)).map_err(|e| CheckpointerError::Unknown(e.to_string()))?;
+        relist(&self.run, &relative, Some(&sum)).map_err(|e| CheckpointerError::Unknown(e.to_string()))
+    }
+
+    fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
+        Checkpointer::<R>::delete(&self.inner, epoch)?;
+        relist(&self.run, &self.relative(epoch), None).map_err(|e| CheckpointerError::Unknown(e.to_string()))
+    }
+
+    fn restore(&self, epoch: usize) -> Result<R, CheckpointerError> {
+        self.inner.restore(epoch)
+    }
+}
+
+/// `SHA256SUMS` is rewritten whole by [`RunDir::seal`] and line by line by the checkpointers'
+/// threads: one writer at a time.
+static SUMS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lock_sums() -> std::sync::MutexGuard<'static, ()> {
+    SUMS_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sets (`Some`) or takes out (`None`) the line of `relative` in the `SHA256SUMS` of the run at
+/// `run`, keeping the other lines as they are and all of them in the order of their paths (the
+/// order [`RunDir::seal`] writes).
+fn relist(run: &Path, relative: &Path, sum: Option<&str>) -> Result<(), TrainError> {
+    let _sums = lock_sums();
+    let path = run.join(SUMS);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(TrainError::Io(format!("{}: cannot read: {e}", path.display()))),
+    };
+    let name = relative.display().to_string();
+    let mut lines: Vec<(PathBuf, String)> = text
+        .lines()
+        .filter(|line| line.split_once("  ").is_none_or(|(_, listed)| listed != name))
+        .map(|line| {
+            let listed = line.split_once("  ").map_or(line, |(_, listed)| listed);
+            (PathBuf::from(listed), line.to_string())
+        })
+        .collect();
+    if let Some(sum) = sum {
+        lines.push((relative.to_path_buf(), format!("{sum}  {name}")));
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    let sums: String = lines.into_iter().map(|(_, line)| line + "\n").collect();
+    crate::files::write(&path, sums.as_bytes(), "run file")
+}
 
 /// Whether the file at `relative` (to the run's directory) is listed in `SHA256SUMS`: what a model
 /// or a resumed training is read from.

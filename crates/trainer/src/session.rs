@@ -299,7 +299,7 @@ impl Session<'_> {
     }
 
     /// Burn's trainer on the run directory, with this project's defaults:
-    /// per-epoch checkpoints, no log file of its own, the config's epochs,
+    /// per-epoch checkpoints (each listed in `SHA256SUMS` once written), no log file of its own, the config's epochs,
     /// and a summary of the metrics. It trains the task's learner `M`
     /// [`Synced`] with the other ranks.
     pub fn training<M: SyncedModel>(
@@ -307,8 +307,9 @@ impl Session<'_> {
         train: Arc<dyn DataLoader<<M as TrainStep>::Input>>,
         valid: Arc<dyn DataLoader<<M as InferenceStep>::Input>>,
     ) -> SupervisedTraining<Synced<M>> {
+        let [model, optim, scheduler] = self.run.checkpointers();
         SupervisedTraining::new(self.run.path(), train, valid)
-            .with_default_checkpointers()
+            .with_custom_checkpointers(model, optim, scheduler)
             .with_application_logger(None)
             .num_epochs(self.common.epochs)
             .summary()

@@ -5,6 +5,8 @@
 mod common;
 
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{attn, copy_dir, text, train_tiny_classify, train_tiny_rnn};
 
@@ -81,6 +83,60 @@ fn a_changed_byte_in_any_run_file_is_named_and_nothing_is_read() {
         ],
         "vocab.json: damaged or changed since the run wrote it",
     );
+}
+
+#[test]
+fn a_changed_byte_in_a_checkpoint_of_a_stopped_run_is_named_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args([
+            "train",
+            "reverse",
+            "--run-dir",
+            run.to_str().unwrap(),
+            "--train-size",
+            "3000",
+        ])
+        .args(["--epochs", "4", "--d-hidden", "16", "--d-embed", "8"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Each of the three checkpoint files of epoch 1 is listed as soon as it is written, while
+    // training goes on: wait for the three lines, then stop the run there.
+    let listed = |sums: &str| {
+        ["model", "optim", "scheduler"]
+            .iter()
+            .all(|name| sums.lines().any(|l| l.ends_with(&format!("  checkpoint/{name}-1.bpk"))))
+    };
+    let started = Instant::now();
+    while !std::fs::read_to_string(run.join("SHA256SUMS")).is_ok_and(|sums| listed(&sums)) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "epoch 1's checkpoints were not listed in SHA256SUMS"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    assert!(
+        !run.join("model.bpk").exists(),
+        "the run was stopped before it finished"
+    );
+
+    let copy = dir.path().join("copy");
+    copy_dir(&run, &copy);
+    flip_middle(&copy.join("checkpoint/model-1.bpk"));
+    refused(
+        &["train", "reverse", "--resume", copy.to_str().unwrap()],
+        "checkpoint/model-1.bpk: damaged or changed since the run wrote it",
+    );
+    // The run itself resumes: the lines the checkpointers wrote hold.
+    let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
 }
 
 #[test]
