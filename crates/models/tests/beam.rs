@@ -38,6 +38,20 @@ const NORMS: [LengthNorm; 3] = [LengthNorm::None, LengthNorm::Average, LengthNor
 /// different steps (their rows dropped while the others search on).
 const END_BIASES: [f32; 3] = [0.0, 0.25, 0.5];
 
+/// The end biases the batched-against-one-sentence twins run through: all three on flex; in a build
+/// with `wgpu`, whose device is then Burn's default, only the middle one, whose sentences end at
+/// different steps. What the device runs
+/// (top-k, gathers, the rows of finished sentences dropped) is the same at every bias; the grid is
+/// there for the search's bookkeeping, which flex holds. On lavapipe, `.ci/run`'s GPU, each step of
+/// the one-sentence twin costs milliseconds, and the full grid took 130 s of its wgpu tests.
+fn end_biases() -> &'static [f32] {
+    if cfg!(feature = "wgpu") {
+        &END_BIASES[1..2]
+    } else {
+        &END_BIASES
+    }
+}
+
 fn lengths() -> Vec<usize> {
     SOURCES.iter().map(|s| s.len()).collect()
 }
@@ -176,7 +190,7 @@ fn assert_batched_equals_one_sentence<M: Translate>(model: &M, what: &str) {
 #[test]
 fn batched_beam_equals_one_sentence_beam_for_rnns() {
     for (i, model) in rnns().into_iter().enumerate() {
-        for raise in END_BIASES {
+        for &raise in end_biases() {
             let mut model = model.clone();
             let eos = model.special().eos;
             raise_end_bias(&mut model.generator, eos, raise);
@@ -188,7 +202,7 @@ fn batched_beam_equals_one_sentence_beam_for_rnns() {
 #[test]
 fn batched_beam_equals_one_sentence_beam_for_transformers() {
     for (i, model) in transformers().into_iter().enumerate() {
-        for raise in END_BIASES {
+        for &raise in end_biases() {
             let mut model = model.clone();
             let eos = model.special().eos;
             raise_end_bias(model.generator.as_mut().expect("separate embeddings"), eos, raise);
