@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{Served, attn, copy_dir, metric, sample_words, text, tiny_translate_args};
+use common::{Served, attn, copy_dir, metric, sample_words, start_reverse_to_stop, text, tiny_translate_args};
 
 /// A run small enough for seconds: 200 sequences, 2 epochs.
 const SMALL: [&str; 8] = [
@@ -137,26 +137,7 @@ fn wait_for(path: &Path, limit: Duration) -> bool {
 fn resume_continues_after_a_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "train",
-            "reverse",
-            "--run-dir",
-            run.to_str().unwrap(),
-            "--train-size",
-            "3000",
-            "--epochs",
-            "4",
-            "--d-hidden",
-            "16",
-            "--d-embed",
-            "8",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = start_reverse_to_stop(&run);
     // Kill it as soon as the first epoch's checkpoint lands, mid-way through
     // the second epoch at the latest. Burn writes the three files from three
     // threads, so wait for all of them: with only some, the resume would

@@ -5,10 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{attn, copy_dir, text, train_tiny_classify, train_tiny_rnn};
+use common::{attn, copy_dir, start_reverse_to_stop, text, train_tiny_classify, train_tiny_rnn};
 
 /// Flips 64 bytes in the middle of `path`, as the reproduction did to `model.bpk`.
 fn flip_middle(path: &Path) {
@@ -89,21 +88,7 @@ fn a_changed_byte_in_any_run_file_is_named_and_nothing_is_read() {
 fn a_changed_byte_in_a_checkpoint_of_a_stopped_run_is_named_on_resume() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_attn"))
-        .args([
-            "train",
-            "reverse",
-            "--run-dir",
-            run.to_str().unwrap(),
-            "--train-size",
-            "3000",
-        ])
-        .args(["--epochs", "4", "--d-hidden", "16", "--d-embed", "8"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = start_reverse_to_stop(&run);
     // Each of the three checkpoint files of epoch 1 is listed as soon as it is written, while
     // training goes on: wait for the three lines, then stop the run there.
     let listed = |sums: &str| {

@@ -112,6 +112,28 @@ pub fn train_tiny_classify(run: &Path) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// Starts `attn train reverse` into `run` for 4 epochs of 3,000 sequences at widths that
+/// checkpoint the first epoch within seconds, its output discarded: a run to stop mid-way.
+pub fn start_reverse_to_stop(run: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_attn"))
+        .args(["train", "reverse", "--run-dir", run.to_str().unwrap()])
+        .args([
+            "--train-size",
+            "3000",
+            "--epochs",
+            "4",
+            "--d-hidden",
+            "16",
+            "--d-embed",
+            "8",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// An `attn serve` process, killed when dropped.
 pub struct Served {
     child: std::process::Child,
