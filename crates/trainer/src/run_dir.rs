@@ -589,11 +589,10 @@ impl RunDir {
             .collect();
         epochs.sort_unstable();
         epochs.into_iter().rev().find(|&epoch| {
-            let model = Checkpointer::<ModuleRecord>::restore(&FileCheckpointer::new(&dir, "model"), epoch).map(drop);
-            let optim =
-                Checkpointer::<OptimizerRecord>::restore(&FileCheckpointer::new(&dir, "optim"), epoch).map(drop);
-            let scheduler =
-                Checkpointer::<LrSchedulerRecord>::restore(&FileCheckpointer::new(&dir, "scheduler"), epoch).map(drop);
+            let [model, optim, scheduler] = self.checkpointers();
+            let model = Checkpointer::<ModuleRecord>::restore(&model, epoch).map(drop);
+            let optim = Checkpointer::<OptimizerRecord>::restore(&optim, epoch).map(drop);
+            let scheduler = Checkpointer::<LrSchedulerRecord>::restore(&scheduler, epoch).map(drop);
             match model.and(optim).and(scheduler) {
                 Ok(()) => true,
                 Err(error) => {
@@ -644,18 +643,23 @@ impl<R: burn::train::checkpoint::Checkpoint> Checkpointer<R> for SealedCheckpoin
     fn save(&self, epoch: usize, record: R) -> Result<(), CheckpointerError> {
         self.inner.save(epoch, record)?;
         let relative = self.relative(epoch);
-        let sum = sha256(&self.run.join(&relative)).map_err(|e| CheckpointerError::Unknown(e.to_string()))?;
-        relist(&self.run, &relative, Some(&sum)).map_err(|e| CheckpointerError::Unknown(e.to_string()))
+        let sum = sha256(&self.run.join(&relative)).map_err(unknown)?;
+        relist(&self.run, &relative, Some(&sum)).map_err(unknown)
     }
 
     fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
         Checkpointer::<R>::delete(&self.inner, epoch)?;
-        relist(&self.run, &self.relative(epoch), None).map_err(|e| CheckpointerError::Unknown(e.to_string()))
+        relist(&self.run, &self.relative(epoch), None).map_err(unknown)
     }
 
     fn restore(&self, epoch: usize) -> Result<R, CheckpointerError> {
         self.inner.restore(epoch)
     }
+}
+
+/// Burn's error for one of ours (its message kept).
+fn unknown(error: TrainError) -> CheckpointerError {
+    CheckpointerError::Unknown(error.to_string())
 }
 
 /// `SHA256SUMS` is rewritten whole by [`RunDir::seal`] and line by line by the checkpointers'
@@ -677,17 +681,16 @@ fn relist(run: &Path, relative: &Path, sum: Option<&str>) -> Result<(), TrainErr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(TrainError::Io(format!("{}: cannot read: {e}", path.display()))),
     };
-    let name = relative.display().to_string();
     let mut lines: Vec<(PathBuf, String)> = text
         .lines()
-        .filter(|line| line.split_once("  ").is_none_or(|(_, listed)| listed != name))
         .map(|line| {
             let listed = line.split_once("  ").map_or(line, |(_, listed)| listed);
             (PathBuf::from(listed), line.to_string())
         })
+        .filter(|(listed, _)| listed != relative)
         .collect();
     if let Some(sum) = sum {
-        lines.push((relative.to_path_buf(), format!("{sum}  {name}")));
+        lines.push((relative.to_path_buf(), format!("{sum}  {}", relative.display())));
     }
     lines.sort_by(|a, b| a.0.cmp(&b.0));
     let sums: String = lines.into_iter().map(|(_, line)| line + "\n").collect();

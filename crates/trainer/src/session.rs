@@ -299,8 +299,8 @@ impl Session<'_> {
     }
 
     /// Burn's trainer on the run directory, with this project's defaults:
-    /// per-epoch checkpoints (each listed in `SHA256SUMS` once written), no log file of its own, the config's epochs,
-    /// and a summary of the metrics. It trains the task's learner `M`
+    /// per-epoch checkpoints (each listed in `SHA256SUMS` once written), no
+    /// log file of its own, the config's epochs, and a summary of the metrics. It trains the task's learner `M`
     /// [`Synced`] with the other ranks.
     pub fn training<M: SyncedModel>(
         &self,

@@ -6,7 +6,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{Served, attn, copy_dir, metric, sample_words, start_reverse_to_stop, text, tiny_translate_args};
+use common::{
+    Served, attn, copy_dir, metric, resumed_to_the_end, sample_words, start_reverse_to_stop, text, tiny_translate_args,
+};
 
 /// A run small enough for seconds: 200 sequences, 2 epochs.
 const SMALL: [&str; 8] = [
@@ -152,16 +154,7 @@ fn resume_continues_after_a_sigkill() {
     assert!(!run.join("model.bpk").exists(), "the run was killed before it finished");
 
     let out = attn(&["train", "reverse", "--resume", run.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("resuming at epoch"), "{}", text(&out));
-    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    for epoch in 1..=4 {
-        assert!(
-            csv.contains(&format!("\n{epoch},valid,Loss,")),
-            "epoch {epoch} missing:\n{csv}"
-        );
-    }
-    assert!(run.join("model.bpk").exists());
+    resumed_to_the_end(&out, &run, 4);
     // The curves have every epoch: those before the kill from the metric logs, the rest from the
     // resumed run: 4 epochs of five series (see a_run_writes_its_directory_and_evaluates).
     let svg = std::fs::read_to_string(run.join("curves.svg")).unwrap();

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{attn, text};
+use common::{attn, resumed_to_the_end, text};
 
 /// The reverse task at a size that trains in a second (with `--train-size 256`: batches of 32
 /// split evenly over two ranks).
@@ -207,20 +207,6 @@ fn first_checkpoint(run: &Path) {
     }
 }
 
-/// Asserts that `out`, a `--resume` of the three-epoch `run`, resumed and finished it.
-fn resumed_to_the_end(out: &Output, run: &Path) {
-    assert!(out.status.success(), "{}", text(out));
-    assert!(text(out).contains("resuming at epoch"), "{}", text(out));
-    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    for epoch in 1..=3 {
-        assert!(
-            csv.contains(&format!("\n{epoch},valid,Loss,")),
-            "epoch {epoch} missing:\n{csv}"
-        );
-    }
-    assert!(run.join("model.bpk").exists());
-}
-
 #[test]
 fn batches_that_cannot_be_split_over_the_ranks_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -274,7 +260,7 @@ fn a_killed_rank_ends_the_job_naming_it_and_the_job_resumes() {
     let out = reverse_on_two_ranks(&["--resume", run.to_str().unwrap()])
         .output()
         .unwrap();
-    resumed_to_the_end(&out, &run);
+    resumed_to_the_end(&out, &run, 3);
 }
 
 #[test]
@@ -638,5 +624,5 @@ fn a_link_down_ends_the_two_host_job_within_seconds_and_the_job_resumes() {
     // The link back, the job resumes from its last complete checkpoint on both hosts.
     hosts.link(true);
     let out = hosts.reverse(&["--resume", run.to_str().unwrap()]).output().unwrap();
-    resumed_to_the_end(&out, &run);
+    resumed_to_the_end(&out, &run, 3);
 }

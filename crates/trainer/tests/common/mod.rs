@@ -134,6 +134,22 @@ pub fn start_reverse_to_stop(run: &Path) -> std::process::Child {
         .unwrap()
 }
 
+/// Asserts that `out`, a `--resume` of `run`, resumed it and trained it to the end: `epochs`
+/// epochs of validation in `metrics.csv`, and `model.bpk`.
+#[track_caller]
+pub fn resumed_to_the_end(out: &Output, run: &Path, epochs: usize) {
+    assert!(out.status.success(), "{}", text(out));
+    assert!(text(out).contains("resuming at epoch"), "{}", text(out));
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    for epoch in 1..=epochs {
+        assert!(
+            csv.contains(&format!("\n{epoch},valid,Loss,")),
+            "epoch {epoch} missing:\n{csv}"
+        );
+    }
+    assert!(run.join("model.bpk").exists());
+}
+
 /// An `attn serve` process, killed when dropped.
 pub struct Served {
     child: std::process::Child,
