@@ -54,8 +54,8 @@ What the run directory holds, and what is read (attn 0.4.0; ``crates/trainer/src
 - ``config.json``: flat snake_case keys.  Read: task (must be ``translate``), seed, epochs,
   batch_size, learning_rate, schedule, warmup_steps, grad_clip, label_smoothing, tokenizer,
   subword_vocab, max_len, model, teacher_forcing, teacher_forcing_end, word_vectors, d_embed,
-  d_hidden, cell, direction, attention, encoder_self_attention, d_model, n_heads, n_layers, d_ff,
-  dropout, positions, norm, embeddings (absent: ``separate``).  Unknown keys are ignored; a
+  d_hidden, cell, direction, attention, encoder_self_attention, rnn_dropout (absent: 0), d_model,
+  n_heads, n_layers, d_ff, dropout, positions, norm, embeddings (absent: ``separate``).  Unknown keys are ignored; a
   missing key, or a value this script does not train (an LSTM, Luong attention, rotary
   positions, ...), is refused with the key named.  ``early_stopping`` is ignored (said on stderr):
   the budget decides when training ends.
@@ -101,7 +101,9 @@ The models:
 - ``rnn``: torch_translate.py's ``RnnSeq2Seq`` (its docstring has the equations and the Burn-like
   initialisation): GRU cells only (``cell = "gru"``), Bahdanau attention only, no encoder
   self-attention, no pre-trained word vectors, teacher forcing 1 (no scheduled sampling); source
-  and target embeddings ``d_embed`` wide, states ``d_hidden``.  Decoding steps it one token at a
+  and target embeddings ``d_embed`` wide, states ``d_hidden``; ``rnn_dropout`` (``nn.Dropout``)
+  where attn applies it: the source and target embeddings, and the decoder states before the
+  generator.  Decoding steps it one token at a
   time; each step's Bahdanau weights are the attention row of the token it emits.
 - ``transformer``: source and target embeddings (``nn.Embedding``, N(0, 1/d_model), d_model wide) scaled
   by ``sqrt(d_model)``, plus positions (``positions``: ``sinusoidal``, Burn's
@@ -400,6 +402,7 @@ def read_config(run, model):
         c["direction"] = need("direction", str, ("forward", "bidirectional"))
         c["attention"] = need("attention", str, ("bahdanau",))
         c["encoder_self_attention"] = need("encoder_self_attention", str, ("none",))
+        c["rnn_dropout"] = float(config.get("rnn_dropout", 0.0))  # absent before it existed: off
         if c["teacher_forcing"] != 1.0 or config.get("teacher_forcing_end") is not None:
             fail(
                 f"{path}: `teacher_forcing` = {config['teacher_forcing']!r}, `teacher_forcing_end` = "
@@ -740,7 +743,10 @@ class TransformerPeer(nn.Module):
 def build_model(c, src_vocab, tgt_vocab, device):
     positions = c["max_tokens"] + 1
     if c["model"] == "rnn":
-        model = RnnPeer(src_vocab, tgt_vocab, c["d_embed"], c["d_hidden"], c["direction"] == "bidirectional", positions)
+        model = RnnPeer(
+            src_vocab, tgt_vocab, c["d_embed"], c["d_hidden"], c["direction"] == "bidirectional", positions,
+            c["rnn_dropout"],
+        )
         width = c["d_hidden"]
     else:
         if c["embeddings"] == "shared" and src_vocab != tgt_vocab:

@@ -330,10 +330,13 @@ class AdditiveScore(nn.Module):
 class RnnSeq2Seq(nn.Module):
     """models::RnnSeq2Seq with DecoderAttention::Bahdanau and a GRU cell."""
 
-    def __init__(self, src_vocab, tgt_vocab, d_embed, d_hidden, bidirectional, max_len):
+    def __init__(self, src_vocab, tgt_vocab, d_embed, d_hidden, bidirectional, max_len, dropout=0.0):
         super().__init__()
         d_encoder = 2 * d_hidden if bidirectional else d_hidden
         self.d_hidden, self.max_len = d_hidden, max_len
+        # attn's `rnn_dropout` (models::RnnSeq2SeqConfig::dropout): on the source and target
+        # embeddings and on the decoder states before the generator, in training only.
+        self.dropout = nn.Dropout(dropout)
         self.source_embedding = nn.Embedding(src_vocab, d_embed)
         self.encoder = nn.GRU(d_embed, d_hidden, batch_first=True, bidirectional=bidirectional)
         self.bridge = nn.Linear(d_encoder, d_hidden) if d_encoder != d_hidden else None
@@ -349,7 +352,7 @@ class RnnSeq2Seq(nn.Module):
     def encode(self, source, lengths):
         """States [B, S, d_enc], padding mask [B, S] (True = pad), first state, U_a H."""
         batch, src_len = source.shape
-        embedded = self.source_embedding(source)
+        embedded = self.dropout(self.source_embedding(source))
         packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
         outputs, final = self.encoder(packed)
         states, _ = pad_packed_sequence(outputs, batch_first=True, total_length=src_len)
@@ -368,12 +371,12 @@ class RnnSeq2Seq(nn.Module):
     def forward(self, source, lengths, target_input):
         """Teacher-forced logits [B, T, V]."""
         states, mask, hidden, keys = self.encode(source, lengths)
-        embedded = self.target_embedding(target_input)  # [B, T, E]
+        embedded = self.dropout(self.target_embedding(target_input))  # [B, T, E]
         outputs = []
         for t in range(target_input.shape[1]):
             hidden = self.step(embedded[:, t], hidden, states, mask, keys)
             outputs.append(hidden)
-        return self.generator(torch.stack(outputs, dim=1))
+        return self.generator(self.dropout(torch.stack(outputs, dim=1)))
 
     @torch.no_grad()
     def translate_greedy(self, source, lengths):
@@ -776,7 +779,10 @@ def main():
     d_embed, d_hidden = int(config["d_embed"]), int(config["d_hidden"])
 
     torch.manual_seed(int(config["seed"]))
-    model = RnnSeq2Seq(src_vocab, tgt_vocab, d_embed, d_hidden, bidirectional, int(config["max_len"]) + 1).to(device)
+    model = RnnSeq2Seq(
+        src_vocab, tgt_vocab, d_embed, d_hidden, bidirectional, int(config["max_len"]) + 1,
+        float(config.get("rnn_dropout", 0.0)),
+    ).to(device)
     optimizer = torch.optim.Adam(
         model.parameters(), lr=float(config["learning_rate"]), betas=(0.9, 0.999), eps=ADAM_EPSILON, weight_decay=0.0
     )

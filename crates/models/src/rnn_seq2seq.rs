@@ -14,7 +14,9 @@
 //!
 //! The decoder is the article's "2-layer decoder": one recurrent layer, then
 //! a linear layer (`generator`) to the target vocabulary. Source padding is
-//! masked in every attention, and the loss ignores target padding. See
+//! masked in every attention, and the loss ignores target padding. With
+//! [`dropout`](RnnSeq2SeqConfig::dropout) above 0, training drops units of
+//! both embeddings and of the generator's input (`s_i`, or `h~_i`). See
 //! `docs/models.md`.
 //!
 //! # Example
@@ -44,7 +46,7 @@ use attention_core::{
     ScoreConfig, Weights,
 };
 use burn::module::{Module, Param};
-use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::nn::{DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::{Bool, Distribution, Int};
@@ -183,6 +185,14 @@ pub struct RnnSeq2SeqConfig {
     /// End-of-sentence token id. Default: 2.
     #[config(default = 2)]
     pub eos: usize,
+    /// Dropout probability, in `[0, 1)`, where OpenNMT-py's RNN translator
+    /// applies it: on the source and target embeddings, and on the decoder's
+    /// output before the generator (for Luong's and QKV's attentions the
+    /// attentional state `h~_i`, which input feeding passes on as it is).
+    /// Active only in training, on an autodiff device, as Burn's
+    /// [`Dropout`](burn::nn::Dropout). Default: 0 (off).
+    #[config(default = 0.0)]
+    pub dropout: f64,
 }
 
 impl RnnSeq2SeqConfig {
@@ -206,8 +216,8 @@ impl RnnSeq2SeqConfig {
     /// # Errors
     ///
     /// A size is zero, a special token is outside a vocabulary, a head count
-    /// does not divide its width, or Luong's dot score is asked of states of
-    /// different widths.
+    /// does not divide its width, Luong's dot score is asked of states of
+    /// different widths, or the dropout is outside `[0, 1)`.
     pub fn validate(&self) -> Result<(), ModelError> {
         let error = |field: &'static str, reason: String| {
             Err(ModelError::Config {
@@ -226,6 +236,9 @@ impl RnnSeq2SeqConfig {
             if value == 0 {
                 return error(field, "must be at least 1, got 0".into());
             }
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return error("dropout", format!("must be in [0, 1), got {}", self.dropout));
         }
         for (field, id) in [("pad", self.pad), ("bos", self.bos), ("eos", self.eos)] {
             if id >= self.src_vocab.min(self.tgt_vocab) {
@@ -353,6 +366,7 @@ impl RnnSeq2SeqConfig {
             pad: self.pad,
             bos: self.bos,
             eos: self.eos,
+            dropout: self.dropout,
         }
     }
 }
@@ -530,6 +544,9 @@ pub struct RnnSeq2Seq {
     pub bos: usize,
     /// End id.
     pub eos: usize,
+    /// Dropout probability in training ([`RnnSeq2SeqConfig::dropout`]).
+    #[module(skip)]
+    pub dropout: f64,
 }
 
 /// The encoded source, carried through decoding.
@@ -618,7 +635,7 @@ impl RnnSeq2Seq {
             );
         }
         let device = source.device();
-        let embedded = self.source_embedding.forward(source); // [batch, src_len, d_embed]
+        let embedded = self.drop(self.source_embedding.forward(source)); // [batch, src_len, d_embed]
         let (forward, final_forward) = self.encoder_forward.run(embedded.clone(), lengths, None);
         let (mut states, last) = match &self.encoder_backward {
             None => (forward, final_forward.hidden()),
@@ -658,10 +675,11 @@ impl RnnSeq2Seq {
     /// - `tokens`: `[batch]`; returns logits `[batch, tgt_vocab]` and weights `[batch, src_len]`
     pub fn decode_step(&self, tokens: Tensor<1, Int>, state: DecoderState) -> (Tensor<2>, Tensor<2>, DecoderState) {
         let DecoderState { rnn, feed, memory } = state;
-        let embedded = self
-            .target_embedding
-            .forward(tokens.unsqueeze_dim::<2>(1))
-            .squeeze_dim::<2>(1); // [batch, d_embed]
+        let embedded = self.drop(
+            self.target_embedding
+                .forward(tokens.unsqueeze_dim::<2>(1))
+                .squeeze_dim::<2>(1),
+        ); // [batch, d_embed]
         let states = memory.states.clone();
         let (logits, weights, rnn, feed) = match &self.attention {
             DecoderAttentionModule::Bahdanau(attention) => {
@@ -673,7 +691,7 @@ impl RnnSeq2Seq {
                     .normalize(scores, Some(memory.mask.expand_to("decode_step", [batch, 1, src_len])));
                 let context = weights.clone().matmul(states).squeeze_dim::<2>(1); // [batch, d_encoder]
                 let rnn = self.decoder.step(Tensor::cat(vec![embedded, context], 1), rnn);
-                (self.generator.forward(rnn.hidden()), weights, rnn, None)
+                (self.generator.forward(self.drop(rnn.hidden())), weights, rnn, None)
             }
             DecoderAttentionModule::Luong(attention) => {
                 self.attentional_step(embedded, feed, rnn, &attention.combine, |query| {
@@ -705,10 +723,19 @@ impl RnnSeq2Seq {
                         .forward(Tensor::cat(vec![embedded, out.context.squeeze_dim::<2>(1)], 1)),
                 );
                 let rnn = self.decoder.step(input, rnn);
-                (self.generator.forward(rnn.hidden()), out.weights, rnn, None)
+                (self.generator.forward(self.drop(rnn.hidden())), out.weights, rnn, None)
             }
         };
         (logits, weights.squeeze_dim::<2>(1), DecoderState { rnn, feed, memory })
+    }
+
+    /// [`dropout`](Self::dropout) as Burn's [`Dropout`](burn::nn::Dropout) applies it: in
+    /// training on an autodiff device, the identity otherwise.
+    fn drop<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        if self.dropout == 0.0 {
+            return x;
+        }
+        DropoutConfig::new(self.dropout).init().forward(x)
     }
 
     /// Luong's step, with its score or QKV's: the recurrent step (with the
@@ -729,8 +756,9 @@ impl RnnSeq2Seq {
         let rnn = self.decoder.step(input, rnn);
         let hidden = rnn.hidden();
         let (context, weights) = attend(hidden.clone().unsqueeze_dim::<3>(1)); // [batch, 1, d_encoder], [batch, 1, src_len]
-        let attentional =
-            attention_core::tanh(combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1))); // h~_i
+        let attentional = self.drop(attention_core::tanh(
+            combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1)),
+        )); // h~_i
         let feed = self.attention.feeds_back().then(|| attentional.clone());
         (self.generator.forward(attentional), weights, rnn, feed)
     }

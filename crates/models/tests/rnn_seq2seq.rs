@@ -218,6 +218,47 @@ fn frozen_source_vectors_do_not_train() {
 }
 
 #[test]
+fn dropout_drops_the_generators_input_in_training_only() {
+    let target = |device: &Device| tokens(&[&[1, 3, 4, 5, 6], &[1, 7, 8, 0, 0], &[1, 9, 0, 0, 0]], device);
+    for config in configs() {
+        // p = 0.99 drops all 8 of a row's generator inputs with probability 0.99^8 = 0.92, and
+        // then that row's logits are the generator's bias exactly (W 0 + b).
+        let config = config.with_dropout(0.99);
+        let device = test_device().autodiff();
+        let mut model = config.init(&device);
+        let bias = to_vec(model.generator.bias.as_ref().unwrap().val());
+        let logits = |model: &RnnSeq2Seq, device: &Device| {
+            let out = model.forward(
+                tokens(&SOURCES, device),
+                &LENGTHS,
+                target(device),
+                TeacherForcing::Always,
+            );
+            to_vec(out.logits)
+        };
+        let trained = logits(&model, &device);
+        let at_bias = trained.chunks(13).filter(|row| *row == bias.as_slice()).count();
+        assert!(at_bias >= 8, "{config:?}: {at_bias} of 15 rows are the bias");
+
+        // Outside training (a device without autodiff, or the model's valid copy) it is the
+        // identity: the same logits as without dropout.
+        let valid = model.valid();
+        let inference = test_device();
+        let evaluated = logits(&valid, &inference);
+        assert!(evaluated.chunks(13).all(|row| row != bias.as_slice()), "{config:?}");
+        let mut undropped = valid.clone();
+        undropped.dropout = 0.0;
+        assert_eq!(evaluated, logits(&undropped, &inference), "{config:?}");
+        model.dropout = 0.0;
+        assert_close(
+            Tensor::<1>::from_floats(evaluated.as_slice(), &inference),
+            Tensor::<1>::from_floats(logits(&model, &device).as_slice(), &inference),
+            &format!("{config:?}: no dropout, with and without autodiff"),
+        );
+    }
+}
+
+#[test]
 fn config_errors_name_the_field() {
     let error = RnnSeq2SeqConfig::new(10, 10)
         .with_direction(Direction::Bidirectional)
@@ -244,6 +285,16 @@ fn config_errors_name_the_field() {
         error.to_string(),
         "RnnSeq2SeqConfig: invalid `attention`: n_heads=3 must divide d_hidden=500"
     );
+    for dropout in [1.0, -0.1, f64::NAN] {
+        let error = RnnSeq2SeqConfig::new(10, 10)
+            .with_dropout(dropout)
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("RnnSeq2SeqConfig: invalid `dropout`: must be in [0, 1), got {dropout}")
+        );
+    }
 }
 
 #[test]

@@ -407,6 +407,17 @@ mod tests {
     }
 
     #[test]
+    fn a_translate_config_without_rnn_dropout_trains_without_it() {
+        // Runs of this release written before the key existed have no `rnn_dropout`: their RNN
+        // trained without dropout, and resumes so.
+        let mut fields = TrainConfig::for_task("translate").unwrap().to_map();
+        assert_eq!(fields.remove("rnn_dropout"), Some(serde_json::json!(0.0)));
+        let config = TrainConfig::from_map(fields).unwrap();
+        let section = Translate::section(&config.task).unwrap();
+        assert_eq!(section.seq2seq.rnn.rnn_dropout, 0.0);
+    }
+
+    #[test]
     fn a_classify_config_of_release_0_1_keeps_its_width() {
         // The keys release 0.1.0 wrote for every run, with a classify run's values.
         let old = serde_json::json!({

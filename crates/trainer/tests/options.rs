@@ -86,6 +86,14 @@ fn model_flags_belong_to_their_model() {
             vec!["--model", "transformer", "--d-model", "30", "--n-heads", "4"],
             "error: config: invalid `n_heads`: must divide d_model=30 (the model width), got 4",
         ),
+        (
+            vec!["--rnn-dropout", "1"],
+            "error: config: invalid `rnn_dropout`: must be in [0, 1), got 1",
+        ),
+        (
+            vec!["--model", "transformer", "--rnn-dropout", "0.2"],
+            "error: --rnn-dropout applies to --model rnn, and this run trains --model transformer",
+        ),
         (vec!["--model", "lstm"], "invalid value 'lstm' for '--model <MODEL>'"),
         (
             vec!["--max-source-vocab", "3"],
@@ -264,6 +272,24 @@ fn the_encoder_only_layouts_train_in_the_translator() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn the_rnn_trains_with_dropout_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("dropout");
+    let mut args = SMALL.to_vec();
+    args.extend(["--rnn-dropout", "0.3", "--epochs", "2"]);
+    train_ok("translate", &run, &args);
+    let loss = metric(&run, "valid", "Loss");
+    assert!(loss[1] < loss[0], "the validation loss falls: {loss:?}");
+    let config = std::fs::read_to_string(run.join("config.json")).unwrap();
+    assert!(config.contains(r#""rnn_dropout": 0.3"#), "{config}");
+    // Decoding is deterministic: dropout is off outside training.
+    let translate = || attn_logging(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
+    let (first, second) = (translate(), translate());
+    assert!(first.status.success(), "{}", text(&first));
+    assert_eq!(first.stdout, second.stdout);
 }
 
 /// The matrices `attn translate` printed: each block of rows under its header line.

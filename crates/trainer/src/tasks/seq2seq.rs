@@ -140,6 +140,11 @@ pub struct RnnOptions {
     /// layouts, added to them: none, dot (w_ij = h_i . h_j) or qkv (RNN).
     #[arg(long)]
     pub encoder_self_attention: SelfAttentionName,
+    /// Dropout on the embeddings and on the decoder's output before the
+    /// generator, in [0, 1); 0 is off (RNN).
+    #[arg(long)]
+    #[serde(default)]
+    pub rnn_dropout: f64,
 }
 
 impl Default for RnnOptions {
@@ -151,6 +156,7 @@ impl Default for RnnOptions {
             direction: Direction::Forward,
             attention: AttentionName::Bahdanau,
             encoder_self_attention: SelfAttentionName::None,
+            rnn_dropout: 0.0,
         }
     }
 }
@@ -279,7 +285,8 @@ impl Seq2SeqConfig {
                         .with_direction(rnn.direction)
                         .with_attention(rnn.attention.decoder_attention())
                         .with_encoder_self_attention(rnn.encoder_self_attention.encoder_self_attention())
-                        .with_max_len(max_len + 1),
+                        .with_max_len(max_len + 1)
+                        .with_dropout(rnn.rnn_dropout),
                 )
             }
             ModelKind::Transformer => {
@@ -334,6 +341,12 @@ impl Seq2SeqConfig {
             ModelKind::Rnn => {
                 TrainError::width("d_embed", self.rnn.d_embed)?;
                 TrainError::width("d_hidden", self.rnn.d_hidden)?;
+                if !(0.0..1.0).contains(&self.rnn.rnn_dropout) {
+                    return TrainError::invalid(
+                        "rnn_dropout",
+                        format!("must be in [0, 1), got {}", self.rnn.rnn_dropout),
+                    );
+                }
                 if self.embeddings == EmbeddingsName::Shared {
                     return TrainError::invalid(
                         "embeddings",
