@@ -19,14 +19,16 @@
 //!
 //! `SHA256SUMS` lists `config.json`, the vocabularies and tokenizers, `catalogs.tsv`, `splits/`,
 //! `checkpoint/` and `model.bpk`, in `sha256sum`'s format. It is written when the run is created,
-//! when a resumed run has rewritten its config, and when training ends ([`RunDir::seal`]); each
-//! checkpoint's line is added as soon as Burn has written the file ([`RunDir::checkpointers`]), so
-//! a run stopped mid-way is listed up to its last checkpoint. Every command that opens the run
-//! checks it first ([`RunDir::open`]): a file that changed by a single byte is named, and nothing
-//! is read from it. The logs, `metrics.csv`, `summary.json` and the curves are redrawn during
-//! training and are not listed. A checkpoint that Burn has since removed (it keeps the last few)
-//! is not missed. A run without the file (written by an earlier release) still opens, with a
-//! warning.
+//! when a resumed run has rewritten its config ([`RunDir::seal`]), and when training ends
+//! ([`RunDir::seal_finished`]), then with the record of the training too: the metric logs,
+//! `metrics.csv`, `summary.json` and the curves. Each checkpoint's line is added as soon as Burn
+//! has written the file ([`RunDir::checkpointers`]), so a run stopped mid-way is listed up to its
+//! last checkpoint. Every command that opens the run checks it first ([`RunDir::open`]): a file
+//! that changed by a single byte is named, and nothing is read from it. A resumed run, once
+//! checked, lists its inputs only again, since training rewrites the record (a run stopped while
+//! training has an unlisted record, as it is being written). A checkpoint that Burn has since
+//! removed (it keeps the last few) is not missed. A run without the file (written by an earlier
+//! release) still opens, with a warning.
 //!
 //! A fresh run is created atomically: its config, vocabularies and splits are
 //! written to a hidden sibling directory that is renamed into place, so a
@@ -137,12 +139,27 @@ impl RunDir {
     ///
     /// A file that cannot be read, or `SHA256SUMS` that cannot be written.
     pub fn seal(&self) -> Result<(), TrainError> {
+        self.seal_files(is_sealed)
+    }
+
+    /// [`seal`](Self::seal) when training has ended: the record of the training too (Burn's
+    /// metric logs, `metrics.csv`, `summary.json`, the curves), which a resumed run verifies,
+    /// then leaves out again ([`seal`](Self::seal)) until it has rewritten them.
+    ///
+    /// # Errors
+    ///
+    /// As [`seal`](Self::seal).
+    pub fn seal_finished(&self) -> Result<(), TrainError> {
+        self.seal_files(|relative| is_sealed(relative) || is_record(relative))
+    }
+
+    fn seal_files(&self, listed: impl Fn(&Path) -> bool) -> Result<(), TrainError> {
         let _sums = lock_sums();
         let mut sums = String::new();
         for entry in walkdir::WalkDir::new(&self.path).sort_by_file_name() {
             let entry = entry.map_err(|e| TrainError::Io(format!("{}: {e}", self.path.display())))?;
             let relative = entry.path().strip_prefix(&self.path).unwrap_or(entry.path());
-            if entry.file_type().is_file() && is_sealed(relative) {
+            if entry.file_type().is_file() && listed(relative) {
                 sums.push_str(&format!("{}  {}\n", sha256(entry.path())?, relative.display()));
             }
         }
@@ -184,7 +201,7 @@ impl RunDir {
                 || !relative
                     .components()
                     .all(|c| matches!(c, std::path::Component::Normal(_)))
-                || !is_sealed(relative)
+                || !(is_sealed(relative) || is_record(relative))
             {
                 return Err(malformed());
             }
@@ -713,6 +730,23 @@ fn is_sealed(relative: &Path) -> bool {
         first.as_ref(),
         "config.json" | "vocab.json" | "catalogs.tsv" | "model.bpk"
     ) || first.ends_with("tokenizer.json")
+}
+
+/// Whether the file at `relative` is the record of a training that
+/// [`RunDir::seal_finished`] lists: Burn's metric logs (`train/`, `valid/`, read back for a resumed
+/// run's curves), `metrics.csv`, `summary.json` and the curves.
+fn is_record(relative: &Path) -> bool {
+    let mut components = relative.components();
+    let Some(std::path::Component::Normal(first)) = components.next() else {
+        return false;
+    };
+    if components.next().is_some() {
+        return first == "train" || first == "valid";
+    }
+    matches!(
+        first.to_string_lossy().as_ref(),
+        "metrics.csv" | "summary.json" | "curves.png" | "curves.svg"
+    )
 }
 
 /// The SHA-256 of the file at `path`, in lowercase hex.

@@ -412,7 +412,7 @@ impl Session<'_> {
         }
         save(result.model.inner, &self.run.model_path())?;
         let summary = self.summarize(metrics)?;
-        self.run.seal()?;
+        self.run.seal_finished()?;
         Ok(summary)
     }
 

@@ -37,27 +37,35 @@ fn a_changed_byte_in_any_run_file_is_named_and_nothing_is_read() {
     let run = dir.path().join("run");
     train_tiny_rnn(&run);
     let sums = std::fs::read_to_string(run.join("SHA256SUMS")).unwrap();
-    // Every file a model is read from is listed (the module docs of run_dir name them).
+    // Every file a model is read from is listed, and the record of the finished training (the
+    // module docs of run_dir name them).
+    let lists = |sums: &str, listed: &str| sums.lines().any(|l| l.ends_with(&format!("  {listed}")));
     for listed in [
         "config.json",
         "vocab.json",
         "splits/test.tsv",
         "model.bpk",
         "checkpoint/model-2.bpk",
+        "train/epoch-1/Loss.log",
+        "valid/epoch-2/BLEU.log",
+        "metrics.csv",
+        "summary.json",
+        "curves.png",
+        "curves.svg",
     ] {
-        assert!(
-            sums.lines().any(|l| l.ends_with(&format!("  {listed}"))),
-            "{listed} in {sums}"
-        );
+        assert!(lists(&sums, listed), "{listed} in {sums}");
     }
     // `sha256sum -c` reads it: the format is sha256sum's own.
-    if let Ok(check) = std::process::Command::new("sha256sum")
-        .args(["-c", "--quiet", "SHA256SUMS"])
-        .current_dir(&run)
-        .output()
-    {
-        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
-    }
+    let sha256sum_accepts = |run: &Path| {
+        if let Ok(check) = std::process::Command::new("sha256sum")
+            .args(["-c", "--quiet", "SHA256SUMS"])
+            .current_dir(run)
+            .output()
+        {
+            assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+        }
+    };
+    sha256sum_accepts(&run);
     for (i, listed) in sums.lines().map(|l| l.split_once("  ").unwrap().1).enumerate() {
         let copy = dir.path().join(format!("copy{i}"));
         copy_dir(&run, &copy);
@@ -82,6 +90,14 @@ fn a_changed_byte_in_any_run_file_is_named_and_nothing_is_read() {
         ],
         "vocab.json: damaged or changed since the run wrote it",
     );
+    // The untouched run resumes to a third epoch, rewriting its record, which is listed again.
+    let out = attn(&["train", "translate", "--resume", run.to_str().unwrap(), "--epochs", "3"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sums = std::fs::read_to_string(run.join("SHA256SUMS")).unwrap();
+    for listed in ["train/epoch-3/Loss.log", "metrics.csv", "model.bpk"] {
+        assert!(lists(&sums, listed), "{listed} in {sums}");
+    }
+    sha256sum_accepts(&run);
 }
 
 #[test]
