@@ -454,7 +454,11 @@ mod tests {
     fn the_shipped_translate_configs_read_with_their_stated_sizes() {
         // examples/translate/*.toml, as docs/translate.md describes them.
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/translate");
-        for (file, d_embed, d_hidden, epochs) in [("article.toml", 300, 500, 8), ("smaller.toml", 192, 384, 4)] {
+        for (file, d_embed, d_hidden, epochs) in [
+            ("article.toml", 300, 500, 8),
+            ("smaller.toml", 192, 384, 4),
+            ("words.toml", 300, 500, 5),
+        ] {
             let config = TrainConfig::from_file(&dir.join(file), "translate").unwrap();
             config.validate().unwrap();
             assert_eq!(config.common.epochs, epochs, "{file}");
