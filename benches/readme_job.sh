@@ -13,12 +13,14 @@
 # $OUT/readme_job.json.
 #
 #   benches/readme_job.sh                       # THREADS=2, PYTHON=python3, OUT=target/peer/readme_job
+#                                               # (CARGO_TARGET_DIR is honoured)
 #   PYTHON=/tmp/torchenv/bin/python benches/readme_job.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 threads=${THREADS:-2}
-out=${OUT:-target/peer/readme_job}
+target=${CARGO_TARGET_DIR:-target}
+out=${OUT:-$target/peer/readme_job}
 mkdir -p "$out"
 
 cargo build -p attention-examples --example translate
@@ -30,7 +32,7 @@ declare -A seconds
 for profile in debug release; do
   rm -rf "$out/run-$profile"
   echo "== the example, $profile build" >&2
-  "target/$profile/examples/translate" "$out/run-$profile" >"$out/$profile.out" 2>"$out/$profile.log"
+  "$target/$profile/examples/translate" "$out/run-$profile" >"$out/$profile.out" 2>"$out/$profile.log"
   seconds[$profile]=$(trained "$out/$profile.out")
   if [ -z "${seconds[$profile]}" ]; then
     echo "no 'trained in N s' line in $out/$profile.out" >&2

@@ -236,22 +236,36 @@ fn bad_word_vectors_are_named() {
 }
 
 #[test]
-fn the_encoder_only_layouts_train_in_the_translator() {
+fn the_encoder_only_layouts_and_dropout_train_in_the_translator() {
     let dir = tempfile::tempdir().unwrap();
-    for layout in ["dot", "qkv"] {
-        let run = dir.path().join(layout);
+    // The article's encoder-only layouts, and dropout: each trains, is recorded in config.json,
+    // and decodes the same twice (dropout is off outside training).
+    for (name, flags, recorded) in [
+        (
+            "dot",
+            ["--encoder-self-attention", "dot"],
+            r#""encoder_self_attention": "dot""#,
+        ),
+        (
+            "qkv",
+            ["--encoder-self-attention", "qkv"],
+            r#""encoder_self_attention": "qkv""#,
+        ),
+        ("dropout", ["--rnn-dropout", "0.3"], r#""rnn_dropout": 0.3"#),
+    ] {
+        let run = dir.path().join(name);
         let mut args = SMALL.to_vec();
-        args.extend(["--encoder-self-attention", layout, "--epochs", "2"]);
+        args.extend(flags);
+        args.extend(["--epochs", "2"]);
         train_ok("translate", &run, &args);
         let loss = metric(&run, "valid", "Loss");
-        assert!(loss[1] < loss[0], "{layout}: the validation loss falls: {loss:?}");
+        assert!(loss[1] < loss[0], "{name}: the validation loss falls: {loss:?}");
         let config = std::fs::read_to_string(run.join("config.json")).unwrap();
-        assert!(
-            config.contains(&format!(r#""encoder_self_attention": "{layout}""#)),
-            "{config}"
-        );
-        let out = attn_logging(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
-        assert!(out.status.success(), "{}", text(&out));
+        assert!(config.contains(recorded), "{config}");
+        let translate = || attn_logging(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
+        let (first, second) = (translate(), translate());
+        assert!(first.status.success(), "{}", text(&first));
+        assert_eq!(first.stdout, second.stdout, "{name}");
     }
     // Two heads over a forward encoder of width 15.
     let out = attn_logging(&[
@@ -272,24 +286,6 @@ fn the_encoder_only_layouts_train_in_the_translator() {
         "{}",
         text(&out)
     );
-}
-
-#[test]
-fn the_rnn_trains_with_dropout_and_records_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = dir.path().join("dropout");
-    let mut args = SMALL.to_vec();
-    args.extend(["--rnn-dropout", "0.3", "--epochs", "2"]);
-    train_ok("translate", &run, &args);
-    let loss = metric(&run, "valid", "Loss");
-    assert!(loss[1] < loss[0], "the validation loss falls: {loss:?}");
-    let config = std::fs::read_to_string(run.join("config.json")).unwrap();
-    assert!(config.contains(r#""rnn_dropout": 0.3"#), "{config}");
-    // Decoding is deterministic: dropout is off outside training.
-    let translate = || attn_logging(&["translate", "--run", run.to_str().unwrap(), "I love you"]);
-    let (first, second) = (translate(), translate());
-    assert!(first.status.success(), "{}", text(&first));
-    assert_eq!(first.stdout, second.stdout);
 }
 
 /// The matrices `attn translate` printed: each block of rows under its header line.

@@ -735,12 +735,25 @@ fn the_run_says_it_has_curves_exactly_when_they_can_be_shown() {
             get("/api/curves.png"),
         )
     };
+    // A copy of the run as an earlier release left it: its SHA256SUMS listed no record of the
+    // training (the curves, metrics.csv), which may then be missing or damaged.
     let copy = |name: &str, remove: &[&str]| {
         let run = dir.path().join(name);
         common::copy_dir(&trained, &run);
         for file in remove {
             std::fs::remove_file(run.join(file)).unwrap();
         }
+        let sums = std::fs::read_to_string(run.join("SHA256SUMS")).unwrap();
+        let inputs: String = sums
+            .lines()
+            .filter(|line| {
+                !["metrics.csv", "curves.svg", "curves.png"]
+                    .iter()
+                    .any(|f| line.ends_with(&format!("  {f}")))
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        std::fs::write(run.join("SHA256SUMS"), inputs).unwrap();
         run
     };
     let error = |body: &[u8]| {
