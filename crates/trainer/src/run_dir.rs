@@ -512,9 +512,11 @@ impl RunDir {
         model.try_load_record(record).map_err(|e| damaged(format!("{e:?}")))
     }
 
-    /// What another process needs to resume this run, as one tar archive in memory: its config,
-    /// vocabularies, splits and checkpoints, every file but Burn's metric logs (`train/`,
-    /// `valid/`), in name order. The ranks of `--distributed mpi` resume from rank 0's
+    /// What another process needs to resume this run, as one tar archive in memory: the files a
+    /// model or a resumed training is read from (its config, vocabularies, splits and
+    /// checkpoints, the files [`seal`](Self::seal) lists), in name order, and `SHA256SUMS` with
+    /// their lines only, since the record of the training (Burn's metric logs, `metrics.csv`, the
+    /// curves) is not sent. The ranks of `--distributed mpi` resume from rank 0's
     /// ([`crate::lifecycle::Place`]), so the machines need no shared file system.
     ///
     /// # Errors
@@ -522,21 +524,30 @@ impl RunDir {
     /// A file that cannot be read.
     pub fn archive(&self) -> Result<Vec<u8>, TrainError> {
         let io = |path: &Path, e: std::io::Error| TrainError::Io(format!("{}: {e}", path.display()));
-        let logs = |entry: &walkdir::DirEntry| {
-            entry.depth() == 1
-                && ["train", "valid"]
-                    .map(std::ffi::OsStr::new)
-                    .contains(&entry.file_name())
-        };
         let mut archive = tar::Builder::new(Vec::new());
-        for entry in walkdir::WalkDir::new(&self.path)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| !logs(e))
-        {
+        for entry in walkdir::WalkDir::new(&self.path).sort_by_file_name() {
             let entry = entry.map_err(|e| TrainError::Io(e.to_string()))?;
-            if entry.file_type().is_file() {
-                let relative = entry.path().strip_prefix(&self.path).unwrap_or(entry.path());
+            let relative = entry.path().strip_prefix(&self.path).unwrap_or(entry.path());
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            if relative == Path::new(SUMS) {
+                let sums = std::fs::read_to_string(entry.path()).map_err(|e| io(entry.path(), e))?;
+                let inputs: String = sums
+                    .lines()
+                    .filter(|line| {
+                        line.split_once("  ")
+                            .is_some_and(|(_, name)| is_sealed(Path::new(name)))
+                    })
+                    .map(|line| format!("{line}\n"))
+                    .collect();
+                let mut header = tar::Header::new_gnu();
+                header.set_size(inputs.len() as u64);
+                header.set_mode(0o644);
+                archive
+                    .append_data(&mut header, SUMS, inputs.as_bytes())
+                    .map_err(|e| io(entry.path(), e))?;
+            } else if is_sealed(relative) {
                 archive
                     .append_path_with_name(entry.path(), relative)
                     .map_err(|e| io(entry.path(), e))?;
