@@ -23,7 +23,10 @@ lines that open each epoch's training and validation, PyTorch's from its own
 clock around its training epochs; see benches/torch_translate.py); a second
 line gives both times with validation included.
 
-    python3 benches/compare.py [--target DIR] [--torch FILE] [--translate FILE]
+W8 is W7 at the article's size for one epoch (``examples/translate/article.toml``
+on the gettext corpus), the same table from its own file.
+
+    python3 benches/compare.py [--target DIR] [--torch FILE] [--translate FILE] [--article FILE]
 """
 
 import argparse
@@ -87,6 +90,10 @@ def main():
     parser.add_argument(
         "--translate", help="W7's results, from torch_translate.py (default: TARGET/peer/torch_translate.json)"
     )
+    parser.add_argument(
+        "--article",
+        help="W8's results, torch_translate.py --workload w8_article_epoch (default: TARGET/peer/w8_article_epoch.json)",
+    )
     args = parser.parse_args()
     target = pathlib.Path(args.target)
     ours = criterion_results(target / "criterion")
@@ -95,7 +102,9 @@ def main():
     torch, machine = read_results(pathlib.Path(args.torch) if args.torch else target / "peer" / "torch.json")
     translate_path = pathlib.Path(args.translate) if args.translate else target / "peer" / "torch_translate.json"
     translate = json.loads(translate_path.read_text()) if translate_path.exists() else None
-    if not ours and not torch and not translate:
+    article_path = pathlib.Path(args.article) if args.article else target / "peer" / "w8_article_epoch.json"
+    article = json.loads(article_path.read_text()) if article_path.exists() else None
+    if not ours and not torch and not translate and not article:
         sys.exit(f"no results under {target}: run the benches first (see docs/performance.md)")
     if machine:
         print(f"PyTorch {machine.get('torch')}, {machine.get('threads')} threads, {machine.get('device')}")
@@ -133,6 +142,8 @@ def main():
                 print(f"| {shape} | {implementation} | {shown} | {speed} | {ratio} |")
     if translate:
         print_w7(translate, translate_path)
+    if article:
+        print_w7(article, article_path)
 
 
 def seconds(value):

@@ -32,6 +32,11 @@ Options:
                   ``attn_translate.log`` and ``attn_translate.out``.
 --attn-args S     more options for that command, one shell-quoted string
                   (``--attn-args "--train-size 300 --epochs 2"``: a smoke test).
+--workload NAME   the name the results are filed under (default w7_translate_train).
+                  W8, one epoch at the article's size on the gettext corpus:
+                  ``--attn target/release/attn --attn-args "--config
+                  examples/translate/article.toml --epochs 1" --workload
+                  w8_article_epoch --out target/peer/w8_article_epoch.json``.
 --attn-log FILE   instead of ``--attn``: the stderr of an attn run of DIR made
                   with the logging above.
 --devices N       attn's ``--devices`` (default 2, the main job's).  The run
@@ -736,6 +741,12 @@ def main():
     parser.add_argument("--test", action="store_true", help="score the test split greedily at the end, as attn eval")
     parser.add_argument("--hypotheses", help="with --test, write the test outputs here, one a line")
     parser.add_argument("--out", default=os.path.join("target", "peer", "torch_translate.json"))
+    parser.add_argument(
+        "--workload",
+        default=WORKLOAD,
+        help=f"the name the results are filed under (default {WORKLOAD}; W8: w8_article_epoch, with "
+        '--attn-args "--config examples/translate/article.toml --epochs 1")',
+    )
     args = parser.parse_args()
     if args.attn and args.attn_log:
         sys.exit("--attn and --attn-log are exclusive")
@@ -856,7 +867,7 @@ def main():
     )
     data = {
         "machine": machine,
-        "workload": WORKLOAD,
+        "workload": args.workload,
         "run": {
             "dir": os.path.abspath(args.run),
             "train_pairs": len(train),

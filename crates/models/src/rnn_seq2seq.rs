@@ -674,6 +674,13 @@ impl RnnSeq2Seq {
     ///
     /// - `tokens`: `[batch]`; returns logits `[batch, tgt_vocab]` and weights `[batch, src_len]`
     pub fn decode_step(&self, tokens: Tensor<1, Int>, state: DecoderState) -> (Tensor<2>, Tensor<2>, DecoderState) {
+        let (output, weights, state) = self.output_step(tokens, state);
+        (self.generator.forward(output), weights, state)
+    }
+
+    /// [`decode_step`](Self::decode_step) up to the generator: the generator's input (`s_i`, or
+    /// `h~_i`, dropout applied), the weights `[batch, src_len]` and the next state.
+    fn output_step(&self, tokens: Tensor<1, Int>, state: DecoderState) -> (Tensor<2>, Tensor<2>, DecoderState) {
         let DecoderState { rnn, feed, memory } = state;
         let embedded = self.drop(
             self.target_embedding
@@ -681,7 +688,7 @@ impl RnnSeq2Seq {
                 .squeeze_dim::<2>(1),
         ); // [batch, d_embed]
         let states = memory.states.clone();
-        let (logits, weights, rnn, feed) = match &self.attention {
+        let (output, weights, rnn, feed) = match &self.attention {
             DecoderAttentionModule::Bahdanau(attention) => {
                 let query = rnn.hidden().unsqueeze_dim::<3>(1); // [batch, 1, d_hidden]: s_{i-1}
                 let scores = attention.score.forward_projected(query, memory.keys.clone()); // [batch, 1, src_len]
@@ -691,7 +698,7 @@ impl RnnSeq2Seq {
                     .normalize(scores, Some(memory.mask.expand_to("decode_step", [batch, 1, src_len])));
                 let context = weights.clone().matmul(states).squeeze_dim::<2>(1); // [batch, d_encoder]
                 let rnn = self.decoder.step(Tensor::cat(vec![embedded, context], 1), rnn);
-                (self.generator.forward(self.drop(rnn.hidden())), weights, rnn, None)
+                (self.drop(rnn.hidden()), weights, rnn, None)
             }
             DecoderAttentionModule::Luong(attention) => {
                 self.attentional_step(embedded, feed, rnn, &attention.combine, |query| {
@@ -723,10 +730,10 @@ impl RnnSeq2Seq {
                         .forward(Tensor::cat(vec![embedded, out.context.squeeze_dim::<2>(1)], 1)),
                 );
                 let rnn = self.decoder.step(input, rnn);
-                (self.generator.forward(self.drop(rnn.hidden())), out.weights, rnn, None)
+                (self.drop(rnn.hidden()), out.weights, rnn, None)
             }
         };
-        (logits, weights.squeeze_dim::<2>(1), DecoderState { rnn, feed, memory })
+        (output, weights.squeeze_dim::<2>(1), DecoderState { rnn, feed, memory })
     }
 
     /// [`dropout`](Self::dropout) as Burn's [`Dropout`](burn::nn::Dropout) applies it: in
@@ -740,7 +747,7 @@ impl RnnSeq2Seq {
 
     /// Luong's step, with its score or QKV's: the recurrent step (with the
     /// fed-back attentional state), then `attend(s_i)` gives the context and
-    /// the weights, and `h~_i = tanh(W_c [c_i; s_i])` the logits.
+    /// the weights, and `h~_i = tanh(W_c [c_i; s_i])` the generator's input.
     fn attentional_step(
         &self,
         embedded: Tensor<2>,
@@ -760,7 +767,7 @@ impl RnnSeq2Seq {
             combine.forward(Tensor::cat(vec![context.squeeze_dim::<2>(1), hidden], 1)),
         )); // h~_i
         let feed = self.attention.feeds_back().then(|| attentional.clone());
-        (self.generator.forward(attentional), weights, rnn, feed)
+        (attentional, weights, rnn, feed)
     }
 
     /// Training forward pass over a whole target.
@@ -781,8 +788,26 @@ impl RnnSeq2Seq {
         let [batch, tgt_len] = target_input.dims();
         let device = target_input.device();
         let mut state = self.encode(source, lengths);
-        let mut logits = Vec::with_capacity(tgt_len);
         let mut weights = Vec::with_capacity(tgt_len);
+        if teacher_forcing == TeacherForcing::Always {
+            // Every step's input is known, so the generator (the largest product of a step: 500
+            // by 10,000 at the article's sizes) runs once over all of them, its weight read and
+            // packed once, not once a step. `TeacherForcing::Ratio(1.0)` takes the step-by-step
+            // path below with the same values: the twin the tests hold this equal to.
+            let mut outputs = Vec::with_capacity(tgt_len);
+            for t in 0..tgt_len {
+                let tokens = target_input.clone().narrow(1, t, 1).squeeze_dim::<1>(1);
+                let (output, step_weights, next) = self.output_step(tokens, state);
+                state = next;
+                outputs.push(output.unsqueeze_dim::<3>(1));
+                weights.push(step_weights.unsqueeze_dim::<3>(1));
+            }
+            return Seq2SeqOutput {
+                logits: self.generator.forward(Tensor::cat(outputs, 1)),
+                attention: Tensor::cat(weights, 1),
+            };
+        }
+        let mut logits = Vec::with_capacity(tgt_len);
         let mut tokens = target_input.clone().narrow(1, 0, 1).squeeze_dim::<1>(1);
         for t in 0..tgt_len {
             let (step_logits, step_weights, next) = self.decode_step(tokens.clone(), state);

@@ -132,6 +132,53 @@ fn teacher_forcing_ratio_one_is_always_and_zero_is_never() {
     assert_close(run(TeacherForcing::Ratio(0.0)), run(TeacherForcing::Never), "ratio 0");
 }
 
+#[test]
+fn teacher_forced_training_equals_its_step_by_step_twin_values_and_gradients() {
+    // `TeacherForcing::Always` runs the generator once over every step's input; `Ratio(1.0)` feeds
+    // the same gold tokens through `decode_step`, the generator once a step (the naive twin).
+    let device = test_device().autodiff();
+    let target = tokens(&[&[1, 3, 4, 5, 6], &[1, 7, 8, 0, 0], &[1, 9, 0, 0, 0]], &device);
+    let output = tokens(&[&[3, 4, 5, 6, 2], &[7, 8, 2, 0, 0], &[9, 2, 0, 0, 0]], &device);
+    for config in configs() {
+        let model = config.init(&device);
+        let run = |teacher_forcing| {
+            let out = model.forward(tokens(&SOURCES, &device), &LENGTHS, target.clone(), teacher_forcing);
+            let grads = model.loss(out.logits.clone(), output.clone()).backward();
+            let grad = |weight: Tensor<2>| weight.grad(&grads).expect("tracked");
+            [
+                out.logits.clone().flatten::<1>(0, 2),
+                out.attention.flatten::<1>(0, 2),
+                grad(model.generator.weight.val()).flatten::<1>(0, 1),
+                model
+                    .generator
+                    .bias
+                    .as_ref()
+                    .unwrap()
+                    .val()
+                    .grad(&grads)
+                    .expect("tracked"),
+                grad(model.source_embedding.weight.val()).flatten::<1>(0, 1),
+                grad(model.target_embedding.weight.val()).flatten::<1>(0, 1),
+            ]
+        };
+        let names = [
+            "logits",
+            "attention",
+            "d generator",
+            "d generator bias",
+            "d source",
+            "d target",
+        ];
+        for ((name, fast), naive) in names
+            .iter()
+            .zip(run(TeacherForcing::Always))
+            .zip(run(TeacherForcing::Ratio(1.0)))
+        {
+            assert_close(fast, naive, &format!("{config:?}: {name}"));
+        }
+    }
+}
+
 /// Reversal: `a b c` -> `c b a`, which needs attention off the diagonal.
 fn reversal_batch(device: &Device) -> (Tensor<2, Int>, Vec<usize>, Tensor<2, Int>, Tensor<2, Int>) {
     let sources: [&[i64]; 4] = [&[3, 4, 5, 6], &[7, 8, 9, 0], &[5, 3, 8, 4], &[9, 6, 0, 0]];
